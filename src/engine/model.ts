@@ -61,6 +61,8 @@ export interface Connector {
   /** The top-level folder in the backup repo: "Projectplace". */
   readonly displayName: string;
   readonly capabilities: Capabilities;
+  /** True when listContainers() returns the whole account, so a container missing from it is gone; false when configured to a subset. */
+  readonly listsWholeAccount: boolean;
   /** Every container of the account (active and archived), complete or it throws. */
   listContainers(): Promise<Container[]>;
   /** Every item of one container, complete or it throws: a partial listing must never be read as "deleted". */

@@ -1,0 +1,107 @@
+// `workspace-backup sync`: one backup run from a configuration file.
+
+import { parseArgs } from 'node:util';
+import { ProjectplaceConnector } from '../../connectors/projectplace/index.ts';
+import { RateLimiter } from '../../lib/http/limiter.ts';
+import { Logger } from '../../lib/log.ts';
+import { sync, type SyncReport } from '../../engine/sync.ts';
+import { loadConfigFile } from '../config.ts';
+import { exitCodes } from '../exit-codes.ts';
+import { createProgress, formatBytes } from '../progress.ts';
+import { UsageError } from '../usage.ts';
+
+export const syncHelp = `Usage: workspace-backup sync --config <file> [options]
+
+Backs up Projectplace into the git repository named in the configuration file.
+Only new and changed documents are downloaded; deleted documents stay in the backup.
+
+Options:
+  -c, --config <file>   JSON configuration (see README: host, credentials, repo-path, ...)
+      --dry-run         list and plan, print what would change, download and write nothing
+      --full-resync     download every document again and repair any difference (deletes nothing)
+      --json            print the run report as JSON on stdout (progress goes to stderr)
+      --debug           log every request and git command (secrets are masked)
+  -q, --quiet           no progress output
+  -h, --help            this help
+
+Exit codes: 0 done, 2 bad configuration, 3 credentials refused, 4 finished with failures
+(what failed is retried next run), 5 stopped by a service or repository error, 1 unexpected error.`;
+
+export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'dry-run': { type: 'boolean' },
+        'full-resync': { type: 'boolean' },
+        json: { type: 'boolean' },
+        debug: { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${syncHelp}`);
+  }
+  const o = parsed.values;
+  if (o.help) {
+    io.stdout.write(syncHelp + '\n');
+    return exitCodes.ok;
+  }
+  if (!o.config) throw new UsageError(`sync needs --config <file>\n\n${syncHelp}`);
+  const config = loadConfigFile(o.config);
+  const human = o.json ? io.stderr : io.stdout;
+  const logger = new Logger({
+    debug: o.debug ?? false,
+    sink: (level, line) => (level === 'info' && !o.json ? io.stdout : io.stderr).write((level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') + line + '\n'),
+  });
+  const limiter = new RateLimiter({ concurrency: config.concurrency });
+  const connector = new ProjectplaceConnector(config.projectplace, { limiter, logger });
+  const progress = createProgress(human, { quiet: o.quiet || o['dry-run'] });
+  let report: SyncReport;
+  try {
+    report = await sync({
+      connector,
+      repoDir: config.repoPath,
+      branch: config.branch,
+      statePath: config.statePath,
+      lfsThreshold: config.lfsThreshold,
+      concurrency: config.concurrency,
+      dryRun: o['dry-run'],
+      verifyAll: o['full-resync'],
+      deadline: config.maxRunMinutes ? Date.now() + config.maxRunMinutes * 60_000 : undefined,
+      logger,
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.end();
+  }
+  if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else human.write(describeReport(report) + '\n');
+  return report.complete ? exitCodes.ok : exitCodes.partial;
+}
+
+/** The human summary of a run. */
+export function describeReport(r: SyncReport): string {
+  const c = r.counts;
+  const lines: string[] = [];
+  lines.push(r.dryRun ? 'Dry run: nothing was downloaded or written. The plan:' : `Backup of ${r.source} ${r.complete ? 'complete' : 'INCOMPLETE'}.`);
+  const parts = (['new', 'modified', 'renamed', 'moved', 'deleted', 'archived', 'unarchived', 'restored', 'verify'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k === 'verify' ? 're-verified' : k}`);
+  lines.push(`  changes: ${parts.join(', ') || 'none'}; ${c.unchanged} unchanged`);
+  if (!r.dryRun) {
+    lines.push(`  downloaded ${r.documentsDownloaded} documents (${formatBytes(r.bytesDownloaded)}), ${r.commits} commits${r.commitSha ? `, now at ${r.commitSha.slice(0, 12)}` : ''}`);
+  }
+  if (r.stateRebuilt && r.headBefore) lines.push('  state was rebuilt from the repository manifest');
+  const shown = r.changes.filter((ch) => ch.kind !== 'folder' && ch.kind !== 'workspace' || ch.type !== 'new').slice(0, r.dryRun ? 200 : 30);
+  for (const ch of shown) lines.push(`  ${ch.type.padEnd(10)} ${ch.from ? `${ch.from} → ` : ''}${ch.path}`);
+  const hidden = r.changes.length - shown.length;
+  if (hidden > 0) lines.push(`  … and ${hidden} more (use --json for all)`);
+  if (c.skipped) lines.push(`  ${c.skipped} documents left for the next run (time budget reached)`);
+  for (const f of r.failures) lines.push(`  FAILED ${f.action} ${f.path}: ${f.error}`);
+  if (r.failures.length) lines.push('  What failed is retried on the next run; nothing already backed up was changed.');
+  return lines.join('\n');
+}

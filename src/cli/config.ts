@@ -1,0 +1,161 @@
+// Reads the CLI's configuration file into typed settings; errors name the key, the value and what is expected.
+// Accepts our kebab-case keys (the Action's input names) and the old Python tool's snake_case keys.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../lib/errors.ts';
+import { addSecret } from '../lib/log.ts';
+import type { ProjectplaceSettings } from '../connectors/projectplace/settings.ts';
+import { defaultHost } from '../connectors/projectplace/settings.ts';
+
+export interface BackupConfig {
+  projectplace: ProjectplaceSettings;
+  repoPath: string;
+  branch: string;
+  lfsThreshold: number;
+  concurrency: number;
+  statePath?: string;
+  maxRunMinutes?: number;
+}
+
+const knownKeys = [
+  'host', 'consumer-key', 'consumer-secret', 'access-token', 'access-token-secret', 'client-id', 'client-secret', 'workspace-ids',
+  'repo-path', 'branch', 'lfs-threshold', 'concurrency', 'state-path', 'max-run-minutes',
+] as const;
+type Key = (typeof knownKeys)[number];
+const aliases: Record<string, Key> = { repo: 'repo-path', 'repo-dir': 'repo-path', workspaces: 'workspace-ids' };
+const secretKeys: Key[] = ['consumer-secret', 'access-token', 'access-token-secret', 'client-secret'];
+
+function normaliseKey(k: string): string {
+  const n = k.trim().toLowerCase().replace(/_/g, '-');
+  return aliases[n] ?? n;
+}
+
+/** "50MiB", "1 GB", "1048576" → bytes. */
+export function parseSize(v: unknown, key: string): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(v) : null;
+  if (!m) throw new ConfigError(`${key} is ${JSON.stringify(v)}; expected a size such as 52428800, "50MiB" or "1GB"`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+  return Math.round(Number(m[1]) * mult[unit]!);
+}
+
+function parsePositiveInt(v: unknown, key: string, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) {
+    throw new ConfigError(`${key} is ${JSON.stringify(v)}; expected a whole number from 1 to ${max}`);
+  }
+  return n;
+}
+
+function parseIds(v: unknown): string[] {
+  if (v === undefined || v === null || v === '') return [];
+  const list = Array.isArray(v) ? v : String(v).split(/[\s,]+/);
+  return list.map((x) => String(x).trim()).filter(Boolean).map((id) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new ConfigError(`workspace-ids contains ${JSON.stringify(id)}; expected workspace ids such as 3281238`);
+    return id;
+  });
+}
+
+/** Flattens { projectplace: {...}, ...top } into one key → value map with normalised keys; unknown keys are errors. */
+function flatten(raw: Record<string, unknown>): Map<Key, unknown> {
+  const out = new Map<Key, unknown>();
+  const take = (obj: Record<string, unknown>, where: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === 'projectplace' && where === '' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+        take(v as Record<string, unknown>, 'projectplace.');
+        continue;
+      }
+      if (k.startsWith('$') || k === 'comment') continue;
+      const n = normaliseKey(k);
+      if (!(knownKeys as readonly string[]).includes(n)) {
+        throw new ConfigError(`unknown configuration key "${where}${k}"; known keys: ${knownKeys.join(', ')}`);
+      }
+      out.set(n as Key, v);
+    }
+  };
+  take(raw, '');
+  return out;
+}
+
+/**
+ * Builds the configuration from a parsed file (relative paths resolve against `baseDir`) and the environment:
+ * WORKSPACE_BACKUP_CLIENT_SECRET and the like fill keys the file leaves out, so secrets need not be in the file.
+ */
+export function buildConfig(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv = process.env): BackupConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('the configuration must be a JSON object');
+  const values = flatten(raw as Record<string, unknown>);
+  for (const k of knownKeys) {
+    const fromEnv = env[`WORKSPACE_BACKUP_${k.toUpperCase().replace(/-/g, '_')}`];
+    if (!values.has(k) && fromEnv !== undefined && fromEnv !== '') values.set(k, fromEnv);
+  }
+  const str = (k: Key): string | undefined => {
+    const v = values.get(k);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${k} must be a string`);
+    return String(v).trim();
+  };
+  for (const k of secretKeys) addSecret(str(k));
+
+  const host = str('host') ?? defaultHost;
+  let url: URL;
+  try {
+    url = new URL(host);
+  } catch {
+    throw new ConfigError(`host is ${JSON.stringify(host)}; expected a URL such as ${defaultHost}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`host is ${JSON.stringify(host)}; expected an http(s) URL`);
+
+  const oauth1 = ['consumer-key', 'consumer-secret', 'access-token', 'access-token-secret'] as const;
+  const oauth2 = ['client-id', 'client-secret'] as const;
+  const has1 = oauth1.filter((k) => str(k));
+  const has2 = oauth2.filter((k) => str(k));
+  let auth: ProjectplaceSettings['auth'];
+  if (has1.length === oauth1.length) {
+    auth = { kind: 'oauth1', consumerKey: str('consumer-key')!, consumerSecret: str('consumer-secret')!, accessToken: str('access-token')!, accessTokenSecret: str('access-token-secret')! };
+  } else if (has2.length === oauth2.length) {
+    auth = { kind: 'oauth2', clientId: str('client-id')!, clientSecret: str('client-secret')! };
+  } else {
+    const missing = has1.length > 0 ? oauth1.filter((k) => !str(k)) : has2.length > 0 ? oauth2.filter((k) => !str(k)) : [];
+    throw new ConfigError(
+      'Projectplace credentials are incomplete: give either consumer-key, consumer-secret, access-token and access-token-secret (an OAuth1 robot), ' +
+        'or client-id and client-secret (OAuth2)' + (missing.length ? `; missing: ${missing.join(', ')}` : ''),
+    );
+  }
+
+  const repo = str('repo-path');
+  if (!repo) throw new ConfigError('repo-path is missing: the folder of the backup git repository (created if it does not exist)');
+  const config: BackupConfig = {
+    projectplace: { host, auth, workspaceIds: parseIds(values.get('workspace-ids')) },
+    repoPath: resolve(baseDir, repo),
+    branch: str('branch') ?? 'main',
+    lfsThreshold: values.has('lfs-threshold') ? parseSize(values.get('lfs-threshold'), 'lfs-threshold') : 50 * 1024 * 1024,
+    concurrency: values.has('concurrency') ? parsePositiveInt(values.get('concurrency'), 'concurrency', 64) : 4,
+  };
+  if (config.lfsThreshold > 100 * 1024 * 1024) {
+    throw new ConfigError(`lfs-threshold is ${config.lfsThreshold} bytes; it must stay below GitHub's 100 MiB file limit`);
+  }
+  if (!/^[A-Za-z0-9._/-]+$/.test(config.branch) || config.branch.includes('..')) throw new ConfigError(`branch is ${JSON.stringify(config.branch)}; expected a plain branch name such as main`);
+  const state = str('state-path');
+  if (state) config.statePath = resolve(baseDir, state);
+  if (values.has('max-run-minutes')) config.maxRunMinutes = parsePositiveInt(values.get('max-run-minutes'), 'max-run-minutes', 100_000);
+  return config;
+}
+
+/** Reads and parses a configuration file. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BackupConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`the configuration file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return buildConfig(raw, dirname(resolve(file)), env);
+}

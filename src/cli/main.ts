@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The command-line entry: declares the commands and maps every outcome to an exit code; each command lives in commands/.
+
+import { maskSecrets } from '../lib/log.ts';
+import { exitCodeFor, exitCodes } from './exit-codes.ts';
+
+const help = `workspace-backup: a versioned git backup of Projectplace, browsable and complete.
+
+Usage: workspace-backup <command> [options]
+
+Commands:
+  sync   --config <file>     back up now (only new and changed documents are downloaded)
+  demo   [--dir <folder>]    a full demo against the built-in Projectplace simulator (what npm start runs)
+  sim    projectplace [...]  run the Projectplace simulator on its own (see sim --help)
+
+Run 'workspace-backup <command> --help' for a command's options.
+Example configuration (backup.json):
+  { "host": "https://api.projectplace.com", "client-id": "...", "client-secret": "...", "repo-path": "./backup" }
+Secrets may instead come from the environment: WORKSPACE_BACKUP_CLIENT_SECRET, WORKSPACE_BACKUP_CONSUMER_SECRET, ...`;
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'sync':
+        return await (await import('./commands/sync.ts')).runSync(rest, io);
+      case 'demo':
+        return await (await import('./commands/demo.ts')).runDemo(rest, io);
+      case 'sim':
+        return await (await import('./commands/sim.ts')).runSim(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(help + '\n');
+        return command === undefined ? exitCodes.config : exitCodes.ok;
+      case '--version':
+        io.stdout.write('workspace-backup 0.1.0\n');
+        return exitCodes.ok;
+      default:
+        io.stderr.write(`unknown command "${command}"\n\n${help}\n`);
+        return exitCodes.config;
+    }
+  } catch (e) {
+    const code = exitCodeFor(e);
+    const message = maskSecrets((e as Error)?.message ?? String(e));
+    if (code === exitCodes.internal) {
+      io.stderr.write(`error: ${message}\nThis looks like a bug in workspace-backup; please report it with the command you ran.\n${maskSecrets((e as Error)?.stack ?? '')}\n`);
+    } else {
+      io.stderr.write(`error: ${message}\n`);
+    }
+    return code;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

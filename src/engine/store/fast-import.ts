@@ -1,0 +1,183 @@
+// Builds commits with `git fast-import`: content streams straight into git objects, no working tree needed (DESIGN §8).
+
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { GitError, type Git } from './git.ts';
+
+export interface Signature {
+  name: string;
+  email: string;
+  date: Date;
+}
+
+export type FileChange =
+  | { op: 'put'; path: string; file: string; size: number }
+  | { op: 'write'; path: string; data: Buffer | string }
+  | { op: 'blob'; path: string; mode: string; sha: string }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'delete'; path: string };
+
+export interface CommitSpec {
+  author: Signature;
+  committer: Signature;
+  message: string;
+  changes: FileChange[];
+}
+
+/** C-style quoting for fast-import paths: always quoted, so spaces, quotes and any byte are unambiguous. */
+export function quotePath(path: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(path, 'utf8')) {
+    if (byte === 0x22) out += '\\"';
+    else if (byte === 0x5c) out += '\\\\';
+    else if (byte === 0x0a) out += '\\n';
+    else if (byte < 0x20 || byte === 0x7f) out += '\\' + byte.toString(8).padStart(3, '0');
+    else out += String.fromCharCode(byte);
+  }
+  // Non-ASCII bytes were appended as Latin-1 code units; turn the string back into the original UTF-8 bytes.
+  return Buffer.from(out + '"', 'latin1').toString('utf8');
+}
+
+/** Name and email as git accepts them: no angle brackets or newlines. */
+function ident(s: Signature): string {
+  const clean = (v: string) => v.replace(/[<>\n\r\0]/g, '').trim();
+  const name = clean(s.name) || 'unknown';
+  const email = clean(s.email) || 'unknown@invalid';
+  return `${name} <${email}> ${Math.floor(s.date.getTime() / 1000)} +0000`;
+}
+
+export class FastImport {
+  readonly ref: string;
+  #child: ChildProcessWithoutNullStreams;
+  #failure: Error | undefined;
+  #stderr = '';
+  #closed: Promise<number>;
+  #mark = 0;
+  #parent: string | undefined;
+  #first = true;
+  #commits = 0;
+  /** Serialises commits: the stream is one conversation. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(child: ChildProcessWithoutNullStreams, ref: string, parent: string | undefined) {
+    this.#child = child;
+    this.ref = ref;
+    this.#parent = parent;
+    child.stderr.on('data', (d: Buffer) => {
+      this.#stderr = (this.#stderr + d.toString('utf8')).slice(-4000);
+    });
+    child.stdin.on('error', (e) => {
+      this.#failure ??= new GitError(`git fast-import stopped reading: ${e.message}; ${this.#stderr.trim()}`);
+    });
+    this.#closed = new Promise((resolve) => {
+      child.on('close', (code) => {
+        if (code !== 0) this.#failure ??= new GitError(`git fast-import failed (exit ${code}): ${this.#stderr.trim()}`);
+        resolve(code ?? 1);
+      });
+    });
+  }
+
+  /**
+   * Starts an import onto `ref`, whose first commit has `parent` (the branch head) as parent. `feature done` makes
+   * fast-import refuse a stream cut short: a killed run updates no ref.
+   */
+  static async start(git: Git, ref: string, parent: string | undefined): Promise<FastImport> {
+    await git.run(['update-ref', '-d', ref], { allowFail: true });
+    const child = git.spawn(['fast-import', '--quiet', '--done', `--max-pack-size=2g`]);
+    const fi = new FastImport(child, ref, parent);
+    await fi.#write('feature done\n');
+    return fi;
+  }
+
+  get commits(): number {
+    return this.#commits;
+  }
+
+  /** Queues one commit; resolves when its bytes are handed to git. */
+  commit(spec: CommitSpec): Promise<void> {
+    const run = this.#queue.then(() => this.#commit(spec));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #commit(spec: CommitSpec): Promise<void> {
+    const marks = new Map<FileChange, number>();
+    for (const change of spec.changes) {
+      if (change.op === 'put') {
+        const mark = ++this.#mark;
+        await this.#write(`blob\nmark :${mark}\ndata ${change.size}\n`);
+        let written = 0;
+        for await (const chunk of createReadStream(change.file)) {
+          written += (chunk as Buffer).length;
+          await this.#write(chunk as Buffer);
+        }
+        if (written !== change.size) throw new GitError(`${change.file} changed size while being committed (${written} ≠ ${change.size})`);
+        await this.#write('\n');
+        marks.set(change, mark);
+      }
+    }
+    const message = Buffer.from(spec.message.endsWith('\n') ? spec.message : spec.message + '\n', 'utf8');
+    let head = `commit ${this.ref}\nmark :${++this.#mark}\nauthor ${ident(spec.author)}\ncommitter ${ident(spec.committer)}\ndata ${message.length}\n`;
+    await this.#write(head);
+    await this.#write(message);
+    head = '';
+    if (this.#first && this.#parent) head += `from ${this.#parent}\n`;
+    this.#first = false;
+    for (const change of spec.changes) {
+      switch (change.op) {
+        case 'put':
+          head += `M 100644 :${marks.get(change)} ${quotePath(change.path)}\n`;
+          break;
+        case 'write': {
+          const data = Buffer.isBuffer(change.data) ? change.data : Buffer.from(change.data, 'utf8');
+          await this.#write(head + `M 100644 inline ${quotePath(change.path)}\ndata ${data.length}\n`);
+          await this.#write(data);
+          head = '\n';
+          break;
+        }
+        case 'blob':
+          head += `M ${change.mode} ${change.sha} ${quotePath(change.path)}\n`;
+          break;
+        case 'rename':
+          head += `R ${quotePath(change.from)} ${quotePath(change.to)}\n`;
+          break;
+        case 'delete':
+          head += `D ${quotePath(change.path)}\n`;
+          break;
+      }
+    }
+    await this.#write(head + '\n');
+    this.#commits++;
+  }
+
+  /** Ends the stream; resolves to the new tip of `ref` (undefined when no commit was made). */
+  async finish(git: Git): Promise<string | undefined> {
+    await this.#queue;
+    await this.#write('done\n');
+    this.#child.stdin.end();
+    await this.#closed;
+    if (this.#failure) throw this.#failure;
+    return this.#commits > 0 ? git.resolve(this.ref) : undefined;
+  }
+
+  /** Kills the import without updating any ref. */
+  abort(): void {
+    this.#child.kill('SIGKILL');
+  }
+
+  async #write(chunk: string | Buffer): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (!this.#child.stdin.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.#child.stdin.off('drain', done);
+          this.#child.off('close', done);
+          resolve();
+        };
+        this.#child.stdin.once('drain', done);
+        this.#child.once('close', done);
+      });
+    }
+    if (this.#failure) throw this.#failure;
+  }
+}

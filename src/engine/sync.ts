@@ -1,0 +1,579 @@
+// One backup run of one source: load state, list, plan, transfer, store, save state (DESIGN §1).
+
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuthError, ConfigError, ServiceError } from '../lib/errors.ts';
+import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
+import { entryToLine, type Entry } from './entry.ts';
+import { manifestPath, readManifests, renderManifest } from './manifest.ts';
+import type { Connector, Container, Item, Person } from './model.ts';
+import { computePaths, linkFileContent } from './paths.ts';
+import { countChanges, planChanges, type Change, type ChangeType, type Listing } from './plan.ts';
+import { StateDb } from './state.ts';
+import { FastImport, type FileChange, type Signature } from './store/fast-import.ts';
+import { Git } from './store/git.ts';
+import { lfsPointer, renderGitattributes, storeLfsObject } from './store/lfs.ts';
+import { downloadToTemp, type Downloaded } from './transfer.ts';
+
+export interface SyncOptions {
+  connector: Connector;
+  repoDir: string;
+  branch?: string;
+  /** The state database file; default <gitdir>/workspace-backup/state.db. */
+  statePath?: string;
+  /** Files larger than this many bytes go to git LFS. */
+  lfsThreshold?: number;
+  /** Documents downloaded at once. */
+  concurrency?: number;
+  dryRun?: boolean;
+  /** Full resync: download every document again and repair any difference. */
+  verifyAll?: boolean;
+  /** Epoch ms after which no new download starts; what is done is committed and the run reports complete: false. */
+  deadline?: number;
+  logger?: Logger;
+  onProgress?: (p: Progress) => void;
+  retry?: Partial<RetryOptions>;
+  now?: () => Date;
+}
+
+export interface Progress {
+  phase: 'state' | 'listing' | 'planning' | 'transfer' | 'commit' | 'done';
+  done: number;
+  total: number;
+  bytes: number;
+  message?: string;
+}
+
+export interface Failure {
+  id: string;
+  path: string;
+  action: string;
+  error: string;
+}
+
+export interface WorkspaceReport {
+  id: string;
+  name: string;
+  path: string;
+  archived: boolean;
+  listed: number;
+  listingError?: string;
+  changes: Partial<Record<ChangeType, number>>;
+}
+
+export interface SyncReport {
+  source: string;
+  startedAt: string;
+  finishedAt: string;
+  dryRun: boolean;
+  /** False when something failed or was left for the next run. */
+  complete: boolean;
+  stateRebuilt: boolean;
+  counts: Record<ChangeType, number> & { unchanged: number; failed: number; skipped: number };
+  documentsDownloaded: number;
+  bytesDownloaded: number;
+  commits: number;
+  headBefore?: string;
+  commitSha?: string;
+  workspaces: WorkspaceReport[];
+  changes: Array<{ type: ChangeType; kind: string; id: string; path: string; from?: string }>;
+  failures: Failure[];
+}
+
+const botIdentity = { name: 'workspace-backup', email: 'workspace-backup@users.noreply.invalid' };
+const importRef = 'refs/workspace-backup/import';
+
+export async function sync(opts: SyncOptions): Promise<SyncReport> {
+  const log = opts.logger ?? silentLogger;
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const { connector } = opts;
+  const source = connector.source;
+  const branch = opts.branch ?? 'main';
+  const lfsThreshold = opts.lfsThreshold ?? 50 * 1024 * 1024;
+  const progress = (p: Progress) => opts.onProgress?.(p);
+  let bytesDownloaded = 0;
+
+  // 1. Load state (rebuilt from the manifest when it does not match the repo).
+  progress({ phase: 'state', done: 0, total: 0, bytes: 0 });
+  await mkdir(opts.repoDir, { recursive: true });
+  const git = await Git.init(opts.repoDir, branch, log);
+  const gitDir = await git.gitDir();
+  if (!(await git.isBare())) {
+    // The LFS smudge filter, so large files appear whole in the working tree (not as pointers).
+    const lfs = await git.run(['lfs', 'install', '--local'], { allowFail: true });
+    if (lfs.code !== 0) log.warn(`git-lfs is not available (${lfs.stderr.trim()}); files above the LFS threshold will show as pointer files until it is installed`);
+  }
+  const head = await git.resolve(`refs/heads/${branch}`);
+  const statePath = opts.statePath ?? join(gitDir, 'workspace-backup', 'state.db');
+  const { state, discarded } = StateDb.open(statePath);
+  if (discarded) log.warn(`state file ${statePath} was unreadable (${discarded}); rebuilding it from the backup repo`);
+  let stateRebuilt = false;
+  try {
+    if (state.repoHead !== head) {
+      const entries = head ? await readManifests(git, head, source) : [];
+      state.replaceAll(entries, head);
+      stateRebuilt = true;
+      log.info(`state rebuilt from the repo's manifest: ${entries.length} entries at ${head?.slice(0, 12) ?? 'an empty repo'}`);
+    }
+    const prev = new Map(state.entries(source).map((e) => [e.id, e]));
+
+    // 2. List.
+    progress({ phase: 'listing', done: 0, total: 0, bytes: 0 });
+    const listing = await listEverything(connector, log, progress, prev);
+
+    // 3. Plan.
+    progress({ phase: 'planning', done: 0, total: 0, bytes: 0 });
+    const listedIds = new Set<string>(listing.containers.map((c) => c.id));
+    for (const items of listing.items.values()) for (const i of items) listedIds.add(i.id);
+    const frozen = [...prev.values()].filter((e) => !listedIds.has(e.id));
+    const paths = computePaths({ root: connector.displayName, containers: listing.containers, items: listing.items, frozen });
+    const plan = planChanges(prev, listing, paths, { verifyAll: opts.verifyAll });
+    const counts = { ...countChanges(plan.changes), unchanged: plan.unchanged, failed: 0, skipped: 0 };
+    const failures: Failure[] = [];
+    for (const c of listing.containers) {
+      const err = listing.errors.get(c.id);
+      if (err) failures.push({ id: c.id, path: paths.get(c.id)!, action: 'list', error: err });
+    }
+    const report: SyncReport = {
+      source,
+      startedAt,
+      finishedAt: startedAt,
+      dryRun: opts.dryRun ?? false,
+      complete: failures.length === 0,
+      stateRebuilt,
+      counts,
+      documentsDownloaded: 0,
+      bytesDownloaded: 0,
+      commits: 0,
+      headBefore: head,
+      workspaces: workspaceReports(listing, paths, plan.changes),
+      changes: plan.changes.filter((c) => !c.via).map((c) => ({ type: c.type, kind: c.kind, id: c.id, path: c.path, ...(c.from ? { from: c.from } : {}) })),
+      failures,
+    };
+    if (opts.dryRun) {
+      report.finishedAt = now().toISOString();
+      return report;
+    }
+
+    // 4–5. Transfer and store.
+    const tempDir = join(gitDir, 'workspace-backup', 'tmp');
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    const next = new Map(prev);
+    const store = await Store.open(git, gitDir, head, lfsThreshold, next);
+    const at = now();
+    try {
+      applyEntryChanges(plan.changes, next, paths, source, at);
+      await commitMoves(store, plan.changes, next, at);
+      await commitLinks(store, plan.changes, next, source);
+      const jobs = plan.changes.filter((c) => c.download);
+      let done = 0;
+      await runPool(jobs, opts.concurrency ?? 4, async (change) => {
+        if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+          counts.skipped++;
+          return;
+        }
+        const item = change.item!;
+        let got: Downloaded | undefined;
+        try {
+          got = await downloadToTemp(connector, item, {
+            tempDir,
+            retry: { ...defaultRetry, ...opts.retry },
+            onBytes: (n) => {
+              bytesDownloaded += n;
+            },
+          });
+          report.documentsDownloaded++;
+          await store.putDocument(change, got, source);
+        } catch (e) {
+          if (e instanceof AuthError) throw e;
+          counts.failed++;
+          failures.push({ id: item.id, path: change.path, action: change.type === 'new' ? 'download' : 'update', error: (e as Error).message });
+          log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
+        } finally {
+          if (got) await rm(got.file, { force: true });
+          progress({ phase: 'transfer', done: ++done, total: jobs.length, bytes: bytesDownloaded });
+        }
+      });
+
+      // The manifest: one commit for every container whose entries changed.
+      progress({ phase: 'commit', done: 0, total: 0, bytes: bytesDownloaded });
+      const changedEntries = [...next.values()].filter((e) => {
+        const before = prev.get(e.id);
+        return !before || entryToLine(before) !== entryToLine(e);
+      });
+      if (changedEntries.length > 0 && (store.commits > 0 || changedEntries.length > 0)) {
+        await store.commitManifest(changedEntries, prev, next, source, runMessage(counts, failures.length));
+      }
+      const newHead = await store.finish();
+      report.commits = store.commits;
+      if (newHead) {
+        await advanceBranch(git, branch, head, newHead, log);
+        report.commitSha = newHead;
+      } else {
+        report.commitSha = head;
+      }
+      state.apply(changedEntries, newHead ?? head);
+    } catch (e) {
+      store.abort();
+      throw e;
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
+
+    report.bytesDownloaded = bytesDownloaded;
+    report.complete = failures.length === 0 && counts.skipped === 0;
+    report.finishedAt = now().toISOString();
+    progress({ phase: 'done', done: 1, total: 1, bytes: bytesDownloaded });
+    return report;
+  } finally {
+    state.close();
+  }
+}
+
+interface FullListing extends Listing {
+  errors: Map<string, string>;
+}
+
+async function listEverything(connector: Connector, log: Logger, progress: (p: Progress) => void, prev: Map<string, Entry>): Promise<FullListing> {
+  const containers = await connector.listContainers();
+  const items = new Map<string, Item[]>();
+  const failed = new Set<string>();
+  const errors = new Map<string, string>();
+  let done = 0;
+  await runPool(containers, 3, async (c) => {
+    try {
+      const list: Item[] = [];
+      for await (const item of connector.listItems(c)) list.push(item);
+      items.set(c.id, list);
+    } catch (e) {
+      if (e instanceof AuthError || e instanceof ConfigError) throw e;
+      failed.add(c.id);
+      errors.set(c.id, (e as Error).message);
+      log.warn(`could not list workspace "${c.name}" (${c.id}); nothing in it is treated as deleted this run: ${(e as Error).message}`);
+    }
+    progress({ phase: 'listing', done: ++done, total: containers.length, bytes: 0 });
+  });
+  // A restricted configuration (workspace-ids) lists part of the account: only what it names can be judged gone.
+  const knownWorkspaces = [...prev.values()].filter((e) => e.kind === 'workspace' && !e.deletedAt).length;
+  if (containers.length === 0 && knownWorkspaces > 0) {
+    throw new ServiceError(`${connector.displayName} listed no workspaces at all, but the backup holds ${knownWorkspaces}: refusing to read that as "everything deleted"; check the robot's access`);
+  }
+  return { containers, items, failed, errors, wholeAccount: connector.listsWholeAccount };
+}
+
+/** Entries for everything the plan changes that needs no download (content fields are filled in by the store). */
+function applyEntryChanges(changes: Change[], next: Map<string, Entry>, paths: Map<string, string>, source: string, at: Date): void {
+  const stamp = at.toISOString().replace('.000Z', 'Z');
+  for (const c of changes) {
+    const before = next.get(c.id);
+    if (c.type === 'deleted') {
+      next.set(c.id, { ...before!, deletedAt: stamp });
+      continue;
+    }
+    if (c.kind === 'workspace') {
+      const e: Entry = { ...(before ?? { source, id: c.id, kind: 'workspace', parent: null, container: c.id }), name: c.name, path: c.path };
+      delete e.deletedAt;
+      if (c.type === 'archived') e.archivedAt = stamp;
+      if (c.type === 'unarchived') delete e.archivedAt;
+      next.set(c.id, e);
+      continue;
+    }
+    const item = c.item!;
+    const e: Entry = {
+      ...(before ?? {}),
+      ...metadataOf(item, source),
+      // A document keeps the path its content is at until the store moves or writes it.
+      path: before && c.kind !== 'folder' ? before.path : paths.get(item.id)!,
+    };
+    // Content stamps describe the bytes we hold: they change only when new content is stored.
+    if (c.kind === 'document' && before) {
+      e.modifiedAt = before.modifiedAt;
+      e.version = before.version;
+      e.modifier = before.modifier;
+      if (before.modifiedAt === undefined) delete e.modifiedAt;
+      if (before.version === undefined) delete e.version;
+      if (before.modifier === undefined) delete e.modifier;
+    }
+    if (c.kind === 'document' && !before) {
+      // New document: no entry until its content is stored, so a failed download is retried next run.
+      continue;
+    }
+    delete e.deletedAt;
+    next.set(item.id, e);
+  }
+}
+
+function metadataOf(item: Item, source: string): Entry {
+  const e: Entry = { source, id: item.id, kind: item.kind, name: item.name, path: '', parent: item.parentId, container: item.containerId };
+  if (item.modifiedAt) e.modifiedAt = item.modifiedAt;
+  if (item.version) e.version = item.version;
+  if (item.modifier) e.modifier = item.modifier;
+  if (item.url !== undefined) e.url = item.url;
+  return e;
+}
+
+function authorOf(person: Person | undefined, date: string | undefined, source: string, fallback: Date): Signature {
+  const when = date ? new Date(date) : fallback;
+  if (!person) return { ...botIdentity, date: when };
+  return { name: person.name, email: person.email ?? `${person.id}@users.${source}.invalid`, date: when };
+}
+
+function trailers(change: Change, source: string): string {
+  const label = change.kind === 'link' ? 'Link-Id' : change.kind === 'folder' ? 'Folder-Id' : change.kind === 'workspace' ? 'Workspace-Id' : 'Document-Id';
+  const lines = [`Source: ${source}`, `${label}: ${change.id}`];
+  if (change.kind !== 'workspace') lines.push(`Workspace-Id: ${change.container}`);
+  if (change.item?.version) lines.push(`Version: ${change.item.version}`);
+  return lines.join('\n');
+}
+
+/** Writes commits onto the import ref, keeping LFS attributes and the manifest in step. */
+class Store {
+  #git: Git;
+  #gitDir: string;
+  #head: string | undefined;
+  #fi: FastImport | undefined;
+  #lfsThreshold: number;
+  #next: Map<string, Entry>;
+  #attributes: string | undefined;
+  #tree: Map<string, { mode: string; sha: string }> | undefined;
+
+  private constructor(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>) {
+    this.#git = git;
+    this.#gitDir = gitDir;
+    this.#head = head;
+    this.#lfsThreshold = lfsThreshold;
+    this.#next = next;
+  }
+
+  static async open(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>): Promise<Store> {
+    return new Store(git, gitDir, head, lfsThreshold, next);
+  }
+
+  get commits(): number {
+    return this.#fi?.commits ?? 0;
+  }
+
+  async #importer(): Promise<FastImport> {
+    this.#fi ??= await FastImport.start(this.#git, importRef, this.#head);
+    return this.#fi;
+  }
+
+  async #gitattributes(): Promise<string> {
+    if (this.#attributes === undefined) {
+      const r = this.#head ? await this.#git.run(['cat-file', 'blob', `${this.#head}:.gitattributes`], { allowFail: true }) : undefined;
+      this.#attributes = r && r.code === 0 ? r.stdout : '';
+    }
+    return this.#attributes;
+  }
+
+  /** A .gitattributes change listing every LFS path of the entries as they are now, when it differs. */
+  async #attributesChange(): Promise<FileChange[]> {
+    const lfsPaths = [...this.#next.values()].filter((e) => e.lfs).map((e) => e.path);
+    const before = await this.#gitattributes();
+    const after = renderGitattributes(before, lfsPaths);
+    if (after === before || (before === '' && lfsPaths.length === 0)) return [];
+    this.#attributes = after;
+    return [{ op: 'write', path: '.gitattributes', data: after }];
+  }
+
+  async #blobAt(path: string): Promise<{ mode: string; sha: string } | undefined> {
+    if (!this.#head) return undefined;
+    if (!this.#tree) {
+      this.#tree = new Map();
+      const out = (await this.#git.run(['ls-tree', '-r', '-z', '--full-tree', this.#head])).stdout;
+      for (const rec of out.split('\0')) {
+        const m = /^(\d+) blob ([0-9a-f]+)\t(.*)$/s.exec(rec);
+        if (m) this.#tree.set(m[3]!, { mode: m[1]!, sha: m[2]! });
+      }
+    }
+    return this.#tree.get(path);
+  }
+
+  /** One commit per move group: all old paths removed, then all new ones added with the same blobs (swaps are safe). */
+  async commitMoveGroup(moves: Change[], message: string, at: Date): Promise<void> {
+    const removes: FileChange[] = [];
+    const adds: FileChange[] = [];
+    for (const m of moves) {
+      const blob = await this.#blobAt(m.from!);
+      // A path never committed (its download failed earlier) has nothing to move: the content goes to the new path.
+      this.#next.get(m.id)!.path = m.path;
+      if (!blob) continue;
+      removes.push({ op: 'delete', path: m.from! });
+      adds.push({ op: 'blob', path: m.path, mode: blob.mode, sha: blob.sha });
+    }
+    if (removes.length === 0) return;
+    const fi = await this.#importer();
+    const changes = [...removes, ...adds, ...(await this.#attributesChange())];
+    await fi.commit({ author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at }, message, changes });
+  }
+
+  async putLink(change: Change, source: string): Promise<void> {
+    const item = change.item!;
+    const content = linkFileContent(item.url);
+    const entry = this.#next.get(item.id)!;
+    entry.path = change.path;
+    entry.size = Buffer.byteLength(content);
+    const fi = await this.#importer();
+    await fi.commit({
+      author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
+      committer: { ...botIdentity, date: new Date() },
+      message: `${change.type === 'new' ? 'Add link' : 'Update link'} ${item.name}\n\n${trailers(change, source)}`,
+      changes: [{ op: 'write', path: change.path, data: content }],
+    });
+  }
+
+  async putDocument(change: Change, got: Downloaded, source: string): Promise<void> {
+    const item = change.item!;
+    const before = this.#next.get(item.id);
+    const entry: Entry = { ...(before ?? { source, id: item.id, kind: 'document', parent: null, container: item.containerId }), ...metadataOf(item, source), path: before?.path ?? change.path };
+    const samePlace = before?.sha256 === got.sha256 && before.path === change.path;
+    entry.sha256 = got.sha256;
+    entry.size = got.size;
+    const lfs = got.size > this.#lfsThreshold;
+    entry.lfs = lfs || undefined;
+    if (!entry.lfs) delete entry.lfs;
+    if (samePlace) {
+      // Same bytes at the same path: only the metadata moved on (or a full resync found nothing to repair).
+      this.#next.set(item.id, entry);
+      return;
+    }
+    entry.path = change.path;
+    this.#next.set(item.id, entry);
+    const changes: FileChange[] = [];
+    if (lfs) {
+      await storeLfsObject(this.#gitDir, got.file, got.sha256);
+      changes.push({ op: 'write', path: change.path, data: lfsPointer(got.sha256, got.size) });
+    } else {
+      changes.push({ op: 'put', path: change.path, file: got.file, size: got.size });
+    }
+    if (before && before.path !== change.path) changes.unshift({ op: 'delete', path: before.path });
+    changes.push(...(await this.#attributesChange()));
+    const fi = await this.#importer();
+    const verb = change.type === 'new' || !before?.sha256 ? 'Add' : change.type === 'verify' ? 'Repair' : 'Update';
+    const version = item.version ? ` (version ${item.version})` : '';
+    await fi.commit({
+      author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
+      committer: { ...botIdentity, date: new Date() },
+      message: `${verb} ${item.name}${version}\n\n${change.path}\n\n${trailers(change, source)}`,
+      changes,
+    });
+  }
+
+  async commitManifest(changed: Entry[], prev: Map<string, Entry>, next: Map<string, Entry>, source: string, message: string): Promise<void> {
+    const containers = new Set<string>();
+    for (const e of changed) {
+      containers.add(e.container);
+      const before = prev.get(e.id);
+      if (before) containers.add(before.container);
+    }
+    const changes: FileChange[] = [];
+    for (const c of [...containers].sort()) {
+      const entries = [...next.values()].filter((e) => e.container === c);
+      const path = manifestPath(source, c);
+      changes.push(entries.length ? { op: 'write', path, data: renderManifest(entries) } : { op: 'delete', path });
+    }
+    const fi = await this.#importer();
+    const at = new Date();
+    await fi.commit({ author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at }, message, changes });
+  }
+
+  async finish(): Promise<string | undefined> {
+    if (!this.#fi) return undefined;
+    const tip = await this.#fi.finish(this.#git);
+    return tip;
+  }
+
+  abort(): void {
+    this.#fi?.abort();
+  }
+}
+
+async function commitMoves(store: Store, changes: Change[], next: Map<string, Entry>, at: Date): Promise<void> {
+  const fileMoves = changes.filter((c) => c.from !== undefined && (c.kind === 'document' || c.kind === 'link'));
+  const groups = new Map<string, Change[]>();
+  for (const m of fileMoves) {
+    const key = m.via ?? m.id;
+    const list = groups.get(key) ?? [];
+    list.push(m);
+    groups.set(key, list);
+  }
+  const causes = new Map(changes.filter((c) => c.from !== undefined).map((c) => [c.id, c]));
+  // When one group's target is another group's source, sequential commits would overwrite a file before it moved:
+  // then every move goes into one commit, which removes all old paths before adding the new ones.
+  const sources = new Set(fileMoves.map((m) => m.from!));
+  const crossing = [...groups.values()].some((g) => g.some((m) => sources.has(m.path) && !g.some((o) => o.from === m.path)));
+  if (crossing && groups.size > 1) {
+    await store.commitMoveGroup(fileMoves, `Rename and move ${fileMoves.length} items\n\nPaths changed in ${next.values().next().value?.source ?? 'the service'} that take each other's places.`, at);
+    return;
+  }
+  for (const [key, moves] of groups) {
+    const cause = causes.get(key)!;
+    const what = cause.kind === 'workspace' ? 'workspace' : cause.kind;
+    const verb = cause.type === 'renamed' ? 'Rename' : 'Move';
+    const message = `${verb} ${what} ${cause.name}\n\n${cause.from} → ${cause.path}\n\nSource: ${next.get(key)?.source ?? ''}\n${what === 'workspace' ? 'Workspace-Id' : what === 'folder' ? 'Folder-Id' : what === 'link' ? 'Link-Id' : 'Document-Id'}: ${key}`;
+    await store.commitMoveGroup(moves, message, at);
+  }
+}
+
+async function commitLinks(store: Store, changes: Change[], next: Map<string, Entry>, source: string): Promise<void> {
+  for (const c of changes) {
+    if (c.kind !== 'link' || (c.type !== 'new' && c.type !== 'modified')) continue;
+    if (!next.has(c.id)) next.set(c.id, { ...metadataOf(c.item!, source), path: c.path });
+    await store.putLink(c, source);
+  }
+}
+
+/** Moves the branch to the new commit; where the branch is checked out, the working tree follows (LFS files smudged). */
+async function advanceBranch(git: Git, branch: string, oldHead: string | undefined, newHead: string, log: Logger): Promise<void> {
+  const bare = await git.isBare();
+  const current = (await git.run(['symbolic-ref', '-q', 'HEAD'], { allowFail: true })).stdout.trim();
+  if (!bare && current === `refs/heads/${branch}`) {
+    const merged = await git.run(['merge', '--ff-only', '-q', importRef], { allowFail: true });
+    if (merged.code === 0) {
+      await git.run(['update-ref', '-d', importRef], { allowFail: true });
+      return;
+    }
+    log.warn(`the backup is committed, but the working tree of ${git.dir} could not be updated (local changes?): ${merged.stderr.trim()}`);
+  }
+  await git.run(['update-ref', `refs/heads/${branch}`, newHead, ...(oldHead ? [oldHead] : [])]);
+  await git.run(['update-ref', '-d', importRef], { allowFail: true });
+}
+
+function runMessage(counts: SyncReport['counts'], failed: number): string {
+  const parts = (['new', 'modified', 'renamed', 'moved', 'deleted', 'archived', 'unarchived', 'restored'] as const)
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${counts[k]} ${k}`);
+  return `Backup: ${parts.join(', ') || 'metadata'}${failed ? `, ${failed} failed` : ''}\n\nManifest and state of this run.`;
+}
+
+function workspaceReports(listing: FullListing, paths: Map<string, string>, changes: Change[]): WorkspaceReport[] {
+  return listing.containers.map((c) => {
+    const counts: Partial<Record<ChangeType, number>> = {};
+    for (const ch of changes) if (ch.container === c.id && !ch.via && ch.kind !== 'workspace') counts[ch.type] = (counts[ch.type] ?? 0) + 1;
+    const r: WorkspaceReport = { id: c.id, name: c.name, path: paths.get(c.id)!, archived: c.archived, listed: listing.items.get(c.id)?.length ?? 0, changes: counts };
+    const err = listing.errors.get(c.id);
+    if (err) r.listingError = err;
+    return r;
+  });
+}
+
+/** Runs fn over items with at most `limit` at once; the first AuthError stops everything. */
+export async function runPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  let fatal: unknown;
+  const worker = async () => {
+    while (fatal === undefined && index < items.length) {
+      const item = items[index++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        fatal ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (fatal !== undefined) throw fatal;
+}

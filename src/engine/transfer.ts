@@ -1,0 +1,59 @@
+// Downloads one document to a temp file while hashing it: streamed, size-checked, restarted when cut short.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { TransferError } from '../lib/errors.ts';
+import { withRetry, type RetryOptions } from '../lib/http/retry.ts';
+import type { Connector, Item } from './model.ts';
+
+export interface Downloaded {
+  file: string;
+  size: number;
+  sha256: string;
+}
+
+export interface TransferOptions {
+  tempDir: string;
+  retry: RetryOptions;
+  signal?: AbortSignal;
+  /** Called with each chunk's length, for progress. */
+  onBytes?: (n: number) => void;
+}
+
+/**
+ * One attempt streams the body through sha256 into a fresh temp file, then checks the byte count against the
+ * Content-Length the service announced. A short body is a TransferError (retryable): the next attempt starts over,
+ * and the partial file is removed, so nothing half-written can be committed.
+ */
+export async function downloadToTemp(connector: Connector, item: Item, opts: TransferOptions): Promise<Downloaded> {
+  return withRetry(async () => {
+    const file = join(opts.tempDir, `${item.id}-${randomBytes(6).toString('hex')}.part`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const download = await connector.open(item, opts.signal);
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        opts.onBytes?.(chunk.length);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(download.body, counter, createWriteStream(file, { flags: 'wx' }), { signal: opts.signal });
+      if (download.size !== undefined && size !== download.size) {
+        throw new TransferError(`download of document ${item.id} ended after ${size} of ${download.size} bytes`);
+      }
+      return { file, size, sha256: hash.digest('hex') };
+    } catch (e) {
+      download.cancel();
+      await rm(file, { force: true });
+      if (e instanceof TransferError) throw e;
+      throw new TransferError(`download of document ${item.id} broke after ${size} bytes: ${(e as Error).message}`, { cause: e });
+    }
+  }, opts.retry);
+}
