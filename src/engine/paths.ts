@@ -1,7 +1,7 @@
 // Where each item lives in the backup repo: readable, safe, unique paths from the service's names (DESIGN §3).
 
 import { posix } from 'node:path';
-import { allocateSegments, joinSafe, safeSegment, type NameEntry } from '../lib/safe-path.ts';
+import { allocateSegments, isSafeSegment, joinSafe, safeSegment, type NameEntry } from '../lib/safe-path.ts';
 import type { Entry } from './entry.ts';
 import type { Container, Item } from './model.ts';
 
@@ -14,6 +14,8 @@ export interface PathInput {
   items: Map<string, Item[]>;
   /** Entries whose paths are frozen: deleted items and workspaces no longer listed keep the path they had. */
   frozen: Entry[];
+  /** Last run's entries: an item whose name and folder did not change keeps its path, even if a rival left. */
+  previous?: Map<string, Entry>;
 }
 
 /** The file name a link is stored under: an Internet shortcut any desktop opens. */
@@ -40,10 +42,14 @@ export function computePaths(input: PathInput): Map<string, string> {
     takenByDir.set(dir, list);
   }
   const rootSegment = safeSegment(input.root);
-  const wsSegments = allocateSegments(
-    input.containers.map((c) => ({ id: c.id, name: c.name, kind: 'folder' as const })),
-    takenByDir.get(rootSegment) ?? [],
-  );
+  const wsSegments = new Map<string, string>();
+  const freshWs: NameEntry[] = [];
+  for (const c of input.containers) {
+    const before = input.previous?.get(c.id);
+    if (before && !before.deletedAt && before.name === c.name && isSafeSegment(posix.basename(before.path))) wsSegments.set(c.id, posix.basename(before.path));
+    else freshWs.push({ id: c.id, name: c.name, kind: 'folder' });
+  }
+  for (const [id, seg] of allocateSegments(freshWs, [...(takenByDir.get(rootSegment) ?? []), ...wsSegments.values()])) wsSegments.set(id, seg);
   for (const c of input.containers) {
     const wsPath = joinSafe(rootSegment, wsSegments.get(c.id)!);
     paths.set(c.id, wsPath);
@@ -60,8 +66,20 @@ export function computePaths(input: PathInput): Map<string, string> {
     const placed = new Set<string>();
     const place = (parent: string | null, dir: string, depth: number) => {
       const list = children.get(parent) ?? [];
-      const names: NameEntry[] = list.map((i) => ({ id: i.id, kind: i.kind, name: i.kind === 'link' ? linkFileName(i.name) : i.name }));
-      const segments = allocateSegments(names, takenByDir.get(dir) ?? []);
+      const segments = new Map<string, string>();
+      const fresh: NameEntry[] = [];
+      const keptSegments: string[] = [];
+      for (const i of list) {
+        const before = input.previous?.get(i.id);
+        const keptSegment = before && !before.deletedAt && before.name === i.name && posix.dirname(before.path) === dir ? posix.basename(before.path) : undefined;
+        if (keptSegment !== undefined && isSafeSegment(keptSegment)) {
+          segments.set(i.id, keptSegment);
+          keptSegments.push(keptSegment);
+        } else {
+          fresh.push({ id: i.id, kind: i.kind, name: i.kind === 'link' ? linkFileName(i.name) : i.name });
+        }
+      }
+      for (const [id, seg] of allocateSegments(fresh, [...(takenByDir.get(dir) ?? []), ...keptSegments])) segments.set(id, seg);
       for (const item of list) {
         if (placed.has(item.id)) continue; // a cycle in a hostile listing: each item once
         placed.add(item.id);

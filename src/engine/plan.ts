@@ -89,6 +89,7 @@ export function planChanges(prev: Map<string, Entry>, listing: Listing, paths: M
     const base = { kind: 'workspace' as const, id: c.id, container: c.id, name: c.name, path, download: false, prev: before };
     if (!before) {
       changes.push({ ...base, type: 'new' });
+      if (c.archived) changes.push({ ...base, type: 'archived' });
     } else {
       if (before.deletedAt) changes.push({ ...base, type: 'restored' });
       if (before.path !== path) changes.push({ ...base, type: before.name !== c.name ? 'renamed' : 'moved', from: before.path });

@@ -1,7 +1,7 @@
 // One backup run of one source: load state, list, plan, transfer, store, save state (DESIGN §1).
 
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { AuthError, ConfigError, ServiceError } from '../lib/errors.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
@@ -128,7 +128,7 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
     const listedIds = new Set<string>(listing.containers.map((c) => c.id));
     for (const items of listing.items.values()) for (const i of items) listedIds.add(i.id);
     const frozen = [...prev.values()].filter((e) => !listedIds.has(e.id));
-    const paths = computePaths({ root: connector.displayName, containers: listing.containers, items: listing.items, frozen });
+    const paths = computePaths({ root: connector.displayName, containers: listing.containers, items: listing.items, frozen, previous: prev });
     const plan = planChanges(prev, listing, paths, { verifyAll: opts.verifyAll });
     const counts = { ...countChanges(plan.changes), unchanged: plan.unchanged, failed: 0, skipped: 0 };
     const failures: Failure[] = [];
@@ -513,7 +513,7 @@ async function commitMoves(store: Store, changes: Change[], next: Map<string, En
     const cause = causes.get(key)!;
     const what = cause.kind === 'workspace' ? 'workspace' : cause.kind;
     const verb = cause.type === 'renamed' ? 'Rename' : 'Move';
-    const message = `${verb} ${what} ${cause.name}\n\n${cause.from} → ${cause.path}\n\nSource: ${next.get(key)?.source ?? ''}\n${what === 'workspace' ? 'Workspace-Id' : what === 'folder' ? 'Folder-Id' : what === 'link' ? 'Link-Id' : 'Document-Id'}: ${key}`;
+    const message = `${verb} ${what} ${posix.basename(cause.from!)} → ${cause.type === 'renamed' ? cause.name : posix.dirname(cause.path)}\n\n${cause.from} → ${cause.path}\n\nSource: ${next.get(key)?.source ?? ''}\n${what === 'workspace' ? 'Workspace-Id' : what === 'folder' ? 'Folder-Id' : what === 'link' ? 'Link-Id' : 'Document-Id'}: ${key}`;
     await store.commitMoveGroup(moves, message, at);
   }
 }
