@@ -1,0 +1,146 @@
+// The CLI as a user runs it: exit codes, messages that say what to do, secrets that never show.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildConfig } from '../../src/cli/config.ts';
+import { ConfigError } from '../../src/lib/errors.ts';
+import { git, oauth1Config, runCli, startSim, tempDir, writeConfig, type SimFixture } from '../helpers/env.ts';
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('workspace-backup sync', () => {
+  let fx: SimFixture;
+  before(async () => {
+    fx = await startSim({ seed: 21, documents: 12 });
+  });
+  after(() => fx.close());
+
+  test('backs up, prints a summary, and exits 0; --json gives the machine-readable report', async () => {
+    const dir = await tempDir('wb-cli-');
+    const config = await writeConfig(dir, oauth1Config(fx.sim, 'backup'));
+    const first = await runCli(['sync', '--config', config]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Backup of projectplace complete/);
+    const second = await runCli(['sync', '--config', config, '--json', '--quiet']);
+    assert.equal(second.code, 0, second.stderr);
+    const report = JSON.parse(second.stdout) as { complete: boolean; commits: number; counts: { unchanged: number } };
+    assert.equal(report.complete, true);
+    assert.equal(report.commits, 0);
+    assert.ok(report.counts.unchanged > 12);
+    assert.ok(git(join(dir, 'backup'), 'log', '--oneline').trim().length > 0, 'repo-path resolves against the config file');
+  });
+
+  test('the old Python tool configuration keys work', async () => {
+    const dir = await tempDir('wb-cli-');
+    const c = fx.sim.credentials;
+    const config = await writeConfig(dir, {
+      host: fx.sim.url,
+      consumer_key: c.consumerKey,
+      consumer_secret: c.consumerSecret,
+      access_token: c.accessToken,
+      access_token_secret: c.accessTokenSecret,
+      workspace_ids: [],
+      repo_path: 'b',
+    });
+    const r = await runCli(['sync', '--config', config, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  for (const [which, key] of [
+    ['consumer secret', 'consumer-secret'],
+    ['access token secret', 'access-token-secret'],
+  ] as const) {
+    test(`a wrong ${which} exits 3, names the credentials to check, and prints no secret`, async () => {
+      const dir = await tempDir('wb-cli-');
+      const cfg = oauth1Config(fx.sim, 'backup', { [key]: 'wrong-secret-value-1234' });
+      const config = await writeConfig(dir, cfg);
+      const r = await runCli(['sync', '--config', config, '--debug']);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stderr, /401/);
+      assert.match(r.stderr, /consumer-key and consumer-secret .* access-token and access-token-secret/);
+      const all = r.stdout + r.stderr;
+      for (const secret of [fx.sim.credentials.consumerSecret, fx.sim.credentials.accessTokenSecret, fx.sim.credentials.accessToken, 'wrong-secret-value-1234']) {
+        assert.ok(!all.includes(secret), `output contains a secret (${secret.slice(0, 3)}…)`);
+      }
+      assert.doesNotMatch(all, /oauth_signature="[^*]/);
+    });
+  }
+
+  test('a wrong OAuth2 client secret exits 3 naming client-id and client-secret; secrets stay out of output and repo', async () => {
+    const dir = await tempDir('wb-cli-');
+    const config = await writeConfig(dir, { host: fx.sim.url, 'client-id': fx.sim.credentials.clientId, 'client-secret': 'nope-nope-nope-1234', 'repo-path': 'backup' });
+    const r = await runCli(['sync', '--config', config, '--debug']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /client-id and client-secret/);
+    assert.ok(!(r.stdout + r.stderr).includes('nope-nope-nope-1234'));
+  });
+
+  test('a successful run with --debug leaks no credential into output, repo or state', async () => {
+    const dir = await tempDir('wb-cli-');
+    const c = fx.sim.credentials;
+    const config = await writeConfig(dir, { host: fx.sim.url, 'client-id': c.clientId, 'client-secret': c.clientSecret, 'repo-path': 'backup' });
+    const r = await runCli(['sync', '--config', config, '--debug']);
+    assert.equal(r.code, 0, r.stderr);
+    const secrets = [c.clientSecret, c.consumerSecret, c.accessTokenSecret];
+    for (const s of secrets) assert.ok(!(r.stdout + r.stderr).includes(s), 'secret in output');
+    for (const f of filesUnder(join(dir, 'backup'))) {
+      const bytes = readFileSync(f);
+      for (const s of secrets) assert.ok(!bytes.includes(s), `secret in ${f}`);
+    }
+    assert.match(r.stdout + r.stderr, /Bearer \*\*\*|GET|git /, 'debug output was produced');
+  });
+
+  test('bad configuration exits 2 with a message naming the key', async () => {
+    const dir = await tempDir('wb-cli-');
+    const cases: Array<[Record<string, unknown> | string, RegExp]> = [
+      ['{ not json', /not valid JSON/],
+      [{ host: fx.sim.url, 'client-id': 'x', 'repo-path': 'b' }, /missing: client-secret/],
+      [{ host: 'ftp://x', 'client-id': 'x', 'client-secret': 'y', 'repo-path': 'b' }, /host is "ftp:\/\/x"/],
+      [{ host: fx.sim.url, 'client-id': 'x', 'client-secret': 'y', 'repo-path': 'b', concurency: 3 }, /unknown configuration key "concurency"/],
+      [{ host: fx.sim.url, 'client-id': 'x', 'client-secret': 'y', 'repo-path': 'b', 'lfs-threshold': '200MiB' }, /100 MiB/],
+    ];
+    for (const [content, expected] of cases) {
+      const file = join(dir, 'c.json');
+      (await import('node:fs')).writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+      const r = await runCli(['sync', '--config', file]);
+      assert.equal(r.code, 2, `${JSON.stringify(content)}: ${r.stderr}`);
+      assert.match(r.stderr, expected);
+    }
+    const missing = await runCli(['sync']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--config/);
+  });
+
+  test('--help explains the command and its exit codes', async () => {
+    const r = await runCli(['sync', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--dry-run/);
+    assert.match(r.stdout, /Exit codes/);
+    const top = await runCli(['--help']);
+    assert.match(top.stdout, /sync .*--config/);
+  });
+
+  test('a workspace-ids entry the account does not have is a configuration error', async () => {
+    const dir = await tempDir('wb-cli-');
+    const config = await writeConfig(dir, oauth1Config(fx.sim, 'backup', { 'workspace-ids': '999999999' }));
+    const r = await runCli(['sync', '--config', config]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /workspace-ids lists 999999999/);
+  });
+});
+
+test('secrets can come from the environment instead of the file', () => {
+  const cfg = buildConfig({ 'client-id': 'abc', 'repo-path': 'x' }, '/tmp', { WORKSPACE_BACKUP_CLIENT_SECRET: 'from-env-secret' });
+  assert.equal(cfg.projectplace.auth.kind, 'oauth2');
+  assert.throws(() => buildConfig({ 'repo-path': 'x' }, '/tmp', {}), ConfigError);
+});
