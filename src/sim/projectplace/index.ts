@@ -1,0 +1,91 @@
+// Public entry of the Projectplace simulator: start a server on loopback over a generated account; re-exports for tests.
+
+import type { AddressInfo } from 'node:net';
+import { createState } from './generator.ts';
+import type { Credentials, SimState, Switches } from './model.ts';
+import { createSimServer } from './server.ts';
+
+export interface SimOptions {
+  /** Default 1. */
+  seed?: number;
+  /** Default 3 (the last one archived when >= 3). */
+  workspaces?: number;
+  /** Total documents across workspaces (hostile-named ones included), default 40. */
+  documents?: number;
+  /** Extra documents with these exact sizes in bytes, in the first workspace's root. */
+  largeDocuments?: number[];
+  /** Default true: include names that break naive writers and renderers. */
+  hostileNames?: boolean;
+  /** Default 0 (any free port). */
+  port?: number;
+  switches?: Partial<Switches>;
+  credentials?: Partial<Credentials>;
+}
+
+export interface RunningSim {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  credentials: Credentials;
+  close(): Promise<void>;
+  /** Direct access for in-process tests. */
+  state: SimState;
+}
+
+export async function startProjectplaceSim(opts: SimOptions = {}): Promise<RunningSim> {
+  const state = createState(
+    {
+      ...(opts.seed !== undefined && { seed: opts.seed }),
+      ...(opts.workspaces !== undefined && { workspaces: opts.workspaces }),
+      ...(opts.documents !== undefined && { documents: opts.documents }),
+      ...(opts.largeDocuments !== undefined && { largeDocuments: opts.largeDocuments }),
+      ...(opts.hostileNames !== undefined && { hostileNames: opts.hostileNames }),
+    },
+    opts.switches,
+    opts.credentials,
+  );
+  const server = createSimServer(state);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    credentials: state.credentials,
+    state,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+export { documentSha256, versionSha256, versionStream, contentTypeFor } from './content.ts';
+export { advanceClock, clearRequests, dumpState, getRequests, setSwitches } from './control.ts';
+export { clearFaults, setFaults } from './faults.ts';
+export { createState, defaultCredentials, generateAccount, HOSTILE_DOCUMENT_NAMES, resetState } from './generator.ts';
+export { mutate, MutationError, parseMutation, type MutateOp } from './mutate.ts';
+export {
+  defaultSwitches,
+  type Credentials,
+  type FaultKind,
+  type FaultRule,
+  type GeneratorOptions,
+  type Item,
+  type ItemKind,
+  type RequestLogEntry,
+  type SimState,
+  type Switches,
+  type User,
+  type Version,
+  type Workspace,
+} from './model.ts';
