@@ -144,3 +144,22 @@ test('secrets can come from the environment instead of the file', () => {
   assert.equal(cfg.projectplace.auth.kind, 'oauth2');
   assert.throws(() => buildConfig({ 'repo-path': 'x' }, '/tmp', {}), ConfigError);
 });
+
+test('a run with a document that keeps failing exits 4 (partial) and says what to do', async () => {
+  const fx = await startSim({ seed: 22, documents: 8 });
+  try {
+    const dump = await fx.control.state();
+    const victim = dump.items.find((i) => i.kind === 'document' && !i.deleted)!;
+    await fx.control.faults([{ path: `^/1/documents/${victim.id}$`, kind: '503', rate: 1 }]);
+    const dir = await tempDir('wb-cli-');
+    const config = await writeConfig(dir, oauth1Config(fx.sim, 'backup'));
+    const { env } = process;
+    const r = await runCli(['sync', '--config', config], { env: { ...env } });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /INCOMPLETE/);
+    assert.match(r.stdout, /FAILED .*503/);
+    assert.match(r.stdout, /retried on the next run/);
+  } finally {
+    await fx.close();
+  }
+});
