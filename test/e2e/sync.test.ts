@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { blobSha256, commitCount, git, gitFiles, manifest, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
+import { isSafeSegment } from '../../src/lib/safe-path.ts';
+import { sync } from '../../src/engine/sync.ts';
+import { blobSha256, connectorFor, commitCount, git, gitFiles, manifest, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
 
 /** Every live document of the simulator has a file whose bytes hash like the simulator's content. */
 async function assertBytesMatch(fx: SimFixture, repo: string): Promise<number> {
@@ -39,6 +41,15 @@ describe('a backup over several runs', () => {
     const checked = await assertBytesMatch(fx, repo);
     assert.ok(checked >= 40, `checked ${checked}`);
     assert.ok(gitFiles(repo).some((f) => f.startsWith('.workspace-backup/manifest/projectplace/')));
+    // Every path in the repo is made of safe segments, and the hostile names of the simulator were all kept.
+    for (const f of gitFiles(repo)) {
+      if (f.startsWith('.workspace-backup/') || f === '.gitattributes') continue;
+      for (const seg of f.split('/')) assert.ok(isSafeSegment(seg), `unsafe segment ${JSON.stringify(seg)} in ${f}`);
+    }
+    const dump = await fx.control.state();
+    const hostile = dump.items.filter((i) => i.kind === 'document' && /[/\\:*?"<>|\u0000-\u001f]|^\.|\.$|^(con|aux|nul)/i.test(i.name));
+    assert.ok(hostile.length >= 3, 'the simulator has hostile names');
+    for (const h of hostile) assert.ok(manifest(repo).get(String(h.id)), `hostile ${JSON.stringify(h.name)} backed up`);
     // The working tree is checked out: a person can open the files.
     const any = [...manifest(repo).values()].find((e) => e.kind === 'document')!;
     assert.ok(existsSync(join(repo, any.path)), any.path);
@@ -262,4 +273,78 @@ describe('large files', () => {
       await fx.close();
     }
   });
+});
+
+test('an OAuth2 token that expires between uses is renewed, not reported as bad credentials', async () => {
+  const fx = await startSim({ seed: 12, documents: 10, switches: { tokenLifetimeSeconds: 600 } });
+  try {
+    const repo = await tempDir('wb-token-');
+    const connector = connectorFor(fx.sim, 'oauth2');
+    const first = await sync({ connector, repoDir: repo });
+    assert.equal(first.complete, true);
+    // The service's clock moves past the token's life; the client still holds the old token.
+    const res = await fetch(`${fx.sim.url}/__sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 3600 }) });
+    assert.equal(res.status, 200);
+    await fx.control.clearRequests();
+    const dump = await fx.control.state();
+    await fx.control.mutate({ op: 'edit', id: dump.items.find((i) => i.kind === 'document' && !i.deleted)!.id });
+    const second = await sync({ connector, repoDir: repo, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    assert.equal(second.complete, true, JSON.stringify(second.failures));
+    assert.equal(second.counts.modified, 1);
+    const log = await fx.control.requests();
+    assert.ok(log.some((r) => r.status === 401), 'the old token was refused once');
+    assert.ok(log.some((r) => r.path === '/oauth2/access_token'), 'a new token was fetched');
+  } finally {
+    await fx.close();
+  }
+});
+
+test('two documents that swap names keep their own bytes and histories', async () => {
+  const fx = await startSim({ seed: 13, documents: 12, hostileNames: false });
+  try {
+    const repo = await tempDir('wb-swap-');
+    await runSync(fx.sim, repo);
+    const dump = await fx.control.state();
+    const [a, b] = dump.items.filter((i) => i.kind === 'document' && i.parentId === null && i.workspaceId === dump.workspaces[0]!.id);
+    assert.ok(a && b, 'two documents at one workspace root');
+    const before = manifest(repo);
+    await fx.control.mutate({ op: 'rename', id: a.id, name: 'swap-tmp' });
+    await fx.control.mutate({ op: 'rename', id: b.id, name: a.name });
+    await fx.control.mutate({ op: 'rename', id: a.id, name: b.name });
+    await fx.control.clearRequests();
+    const report = await runSync(fx.sim, repo);
+    assert.equal(report.complete, true);
+    assert.equal(report.documentsDownloaded, 0, 'renames need no download');
+    const after = manifest(repo);
+    assert.equal(after.get(String(a.id))!.path, before.get(String(b.id))!.path);
+    assert.equal(after.get(String(b.id))!.path, before.get(String(a.id))!.path);
+    for (const doc of [a, b]) {
+      assert.equal(blobSha256(repo, after.get(String(doc.id))!.path), (await fx.control.sha256(doc.id)).sha256, `bytes of ${doc.name}`);
+    }
+  } finally {
+    await fx.close();
+  }
+});
+
+test('a folder rename moves everything inside it in one commit, and each file follows', async () => {
+  const fx = await startSim({ seed: 14, documents: 30, hostileNames: false });
+  try {
+    const repo = await tempDir('wb-folder-');
+    await runSync(fx.sim, repo);
+    const dump = await fx.control.state();
+    const folder = dump.items.find((i) => i.kind === 'folder' && dump.items.filter((d) => d.parentId === i.id && d.kind === 'document').length >= 2)!;
+    const inside = dump.items.filter((d) => d.parentId === folder.id && d.kind === 'document');
+    const commits = commitCount(repo);
+    await fx.control.mutate({ op: 'rename', id: folder.id, name: 'Renamed folder' });
+    const report = await runSync(fx.sim, repo);
+    assert.equal(report.counts.renamed, 1, 'one rename: the folder');
+    assert.equal(commitCount(repo) - commits, 2, 'the move commit and the manifest commit');
+    for (const d of inside) {
+      const p = manifest(repo).get(String(d.id))!.path;
+      assert.match(p, /\/Renamed folder\//);
+      assert.ok(git(repo, 'log', '--follow', '--format=%H', '--', p).trim().split('\n').length >= 2, `${p} follows`);
+    }
+  } finally {
+    await fx.close();
+  }
 });
