@@ -1,5 +1,6 @@
 // One backup run of one source: load state, list, plan, transfer, store, save state (DESIGN §1).
 
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { AuthError, ConfigError, ServiceError } from '../lib/errors.ts';
@@ -29,6 +30,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Full resync: download every document again and repair any difference. */
   verifyAll?: boolean;
+  /** Write this run's coverage report into the repo (.workspace-backup/runs/<time>.json), which makes a commit every run. */
+  recordRun?: boolean;
   /** Epoch ms after which no new download starts; what is done is committed and the run reports complete: false. */
   deadline?: number;
   logger?: Logger;
@@ -79,6 +82,8 @@ export interface SyncReport {
   workspaces: WorkspaceReport[];
   changes: Array<{ type: ChangeType; kind: string; id: string; path: string; from?: string }>;
   failures: Failure[];
+  /** Full resync: documents whose bytes in the repo differed from the service's, now repaired. */
+  drift: Array<{ id: string; path: string }>;
 }
 
 const botIdentity = { name: 'workspace-backup', email: 'workspace-backup@users.noreply.invalid' };
@@ -151,6 +156,7 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
       workspaces: workspaceReports(listing, paths, plan.changes),
       changes: plan.changes.filter((c) => !c.via).map((c) => ({ type: c.type, kind: c.kind, id: c.id, path: c.path, ...(c.from ? { from: c.from } : {}) })),
       failures,
+      drift: [],
     };
     if (opts.dryRun) {
       report.finishedAt = now().toISOString();
@@ -204,11 +210,18 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
         const before = prev.get(e.id);
         return !before || entryToLine(before) !== entryToLine(e);
       });
-      if (changedEntries.length > 0 && (store.commits > 0 || changedEntries.length > 0)) {
-        await store.commitManifest(changedEntries, prev, next, source, runMessage(counts, failures.length));
+      const extra: FileChange[] = [];
+      if (opts.recordRun) {
+        report.complete = failures.length === 0 && counts.skipped === 0;
+        report.bytesDownloaded = bytesDownloaded;
+        extra.push({ op: 'write', path: runRecordPath(startedAt), data: JSON.stringify(runRecord(report, now()), null, 2) + '\n' });
+      }
+      if (changedEntries.length > 0 || extra.length > 0) {
+        await store.commitManifest(changedEntries, prev, next, source, runMessage(counts, failures.length), extra);
       }
       const newHead = await store.finish();
       report.commits = store.commits;
+      report.drift = store.drift;
       if (newHead) {
         await advanceBranch(git, branch, head, newHead, log);
         report.commitSha = newHead;
@@ -329,6 +342,12 @@ function trailers(change: Change, source: string): string {
   return lines.join('\n');
 }
 
+/** The id git gives a blob with this content (SHA-1 object format). */
+function gitBlobId(content: string): string {
+  const body = Buffer.from(content, 'utf8');
+  return createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
+}
+
 /** Writes commits onto the import ref, keeping LFS attributes and the manifest in step. */
 class Store {
   #git: Git;
@@ -338,7 +357,10 @@ class Store {
   #lfsThreshold: number;
   #next: Map<string, Entry>;
   #attributes: string | undefined;
-  #tree: Map<string, { mode: string; sha: string }> | undefined;
+  #tree: Promise<Map<string, { mode: string; sha: string }>> | undefined;
+  #moved = new Set<string>();
+  /** Documents whose bytes in the repo differed from the service's, found by a full resync and repaired. */
+  readonly drift: Array<{ id: string; path: string }> = [];
 
   private constructor(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>) {
     this.#git = git;
@@ -379,17 +401,33 @@ class Store {
     return [{ op: 'write', path: '.gitattributes', data: after }];
   }
 
+  /**
+   * Full resync: does the repo's blob at `path` differ from what the service serves? Compares git object ids, so a
+   * blobless checkout needs no content. A difference (a hand edit, a corrupted push) is drift, repaired by a commit.
+   */
+  async #drifted(id: string, path: string, got: Downloaded, lfs: boolean): Promise<boolean> {
+    if (this.#moved.has(id)) return false;
+    const inTree = await this.#blobAt(path);
+    const expected = lfs
+      ? gitBlobId(lfsPointer(got.sha256, got.size))
+      : (await this.#git.run(['hash-object', '--no-filters', '--', got.file])).stdout.trim();
+    if (inTree?.sha === expected) return false;
+    this.drift.push({ id, path });
+    return true;
+  }
+
+  /** The blob at a path in the run's starting commit (one ls-tree, shared by concurrent callers). */
   async #blobAt(path: string): Promise<{ mode: string; sha: string } | undefined> {
     if (!this.#head) return undefined;
-    if (!this.#tree) {
-      this.#tree = new Map();
-      const out = (await this.#git.run(['ls-tree', '-r', '-z', '--full-tree', this.#head])).stdout;
-      for (const rec of out.split('\0')) {
+    this.#tree ??= this.#git.run(['ls-tree', '-r', '-z', '--full-tree', this.#head]).then(({ stdout }) => {
+      const tree = new Map<string, { mode: string; sha: string }>();
+      for (const rec of stdout.split('\0')) {
         const m = /^(\d+) blob ([0-9a-f]+)\t(.*)$/s.exec(rec);
-        if (m) this.#tree.set(m[3]!, { mode: m[1]!, sha: m[2]! });
+        if (m) tree.set(m[3]!, { mode: m[1]!, sha: m[2]! });
       }
-    }
-    return this.#tree.get(path);
+      return tree;
+    });
+    return (await this.#tree).get(path);
   }
 
   /** One commit per move group: all old paths removed, then all new ones added with the same blobs (swaps are safe). */
@@ -400,6 +438,7 @@ class Store {
       const blob = await this.#blobAt(m.from!);
       // A path never committed (its download failed earlier) has nothing to move: the content goes to the new path.
       this.#next.get(m.id)!.path = m.path;
+      this.#moved.add(m.id);
       if (!blob) continue;
       removes.push({ op: 'delete', path: m.from! });
       adds.push({ op: 'blob', path: m.path, mode: blob.mode, sha: blob.sha });
@@ -435,7 +474,7 @@ class Store {
     const lfs = got.size > this.#lfsThreshold;
     entry.lfs = lfs || undefined;
     if (!entry.lfs) delete entry.lfs;
-    if (samePlace) {
+    if (samePlace && !(change.type === 'verify' && (await this.#drifted(item.id, change.path, got, lfs)))) {
       // Same bytes at the same path: only the metadata moved on (or a full resync found nothing to repair).
       this.#next.set(item.id, entry);
       return;
@@ -453,6 +492,7 @@ class Store {
     changes.push(...(await this.#attributesChange()));
     const fi = await this.#importer();
     const verb = change.type === 'new' || !before?.sha256 ? 'Add' : change.type === 'verify' ? 'Repair' : 'Update';
+    if (verb === 'Repair' && !this.drift.some((d) => d.id === item.id)) this.drift.push({ id: item.id, path: change.path });
     const version = item.version ? ` (version ${item.version})` : '';
     await fi.commit({
       author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
@@ -462,7 +502,7 @@ class Store {
     });
   }
 
-  async commitManifest(changed: Entry[], prev: Map<string, Entry>, next: Map<string, Entry>, source: string, message: string): Promise<void> {
+  async commitManifest(changed: Entry[], prev: Map<string, Entry>, next: Map<string, Entry>, source: string, message: string, extra: FileChange[] = []): Promise<void> {
     const containers = new Set<string>();
     for (const e of changed) {
       containers.add(e.container);
@@ -475,6 +515,7 @@ class Store {
       const path = manifestPath(source, c);
       changes.push(entries.length ? { op: 'write', path, data: renderManifest(entries) } : { op: 'delete', path });
     }
+    changes.push(...extra);
     const fi = await this.#importer();
     const at = new Date();
     await fi.commit({ author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at }, message, changes });
@@ -540,6 +581,26 @@ async function advanceBranch(git: Git, branch: string, oldHead: string | undefin
   }
   await git.run(['update-ref', `refs/heads/${branch}`, newHead, ...(oldHead ? [oldHead] : [])]);
   await git.run(['update-ref', '-d', importRef], { allowFail: true });
+}
+
+/** Where a run's coverage report goes: one file per run, named by its start time. */
+export function runRecordPath(startedAt: string): string {
+  return `.workspace-backup/runs/${startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
+}
+
+/** The coverage report kept in the repo: what was listed, downloaded, failed and skipped, per workspace. */
+function runRecord(r: SyncReport, at: Date) {
+  return {
+    source: r.source,
+    startedAt: r.startedAt,
+    finishedAt: at.toISOString(),
+    complete: r.complete,
+    counts: r.counts,
+    documentsDownloaded: r.documentsDownloaded,
+    bytesDownloaded: r.bytesDownloaded,
+    workspaces: r.workspaces.map((w) => ({ id: w.id, name: w.name, archived: w.archived, listed: w.listed, changes: w.changes, ...(w.listingError ? { listingError: w.listingError } : {}) })),
+    failures: r.failures,
+  };
 }
 
 function runMessage(counts: SyncReport['counts'], failed: number): string {

@@ -348,3 +348,46 @@ test('a folder rename moves everything inside it in one commit, and each file fo
     await fx.close();
   }
 });
+
+test('a full resync finds a document corrupted in the repo, restores its bytes, reports the drift, and deletes nothing', async () => {
+  const fx = await startSim({ seed: 15, documents: 12, hostileNames: false });
+  try {
+    const repo = await tempDir('wb-resync-');
+    await runSync(fx.sim, repo);
+    const victim = [...manifest(repo).values()].find((e) => e.kind === 'document' && !e.lfs)!;
+    const files = gitFiles(repo);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(repo, victim.path), 'corrupted by someone');
+    git(repo, '-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '-qam', 'hand edit');
+    const plain = await runSync(fx.sim, repo);
+    assert.equal(plain.drift.length, 0, 'an ordinary run does not re-read content');
+    await fx.control.clearRequests();
+    const report = await runSync(fx.sim, repo, { verifyAll: true });
+    assert.equal(report.complete, true);
+    assert.deepEqual(report.drift.map((d) => d.id), [victim.id]);
+    assert.ok(report.documentsDownloaded >= 12, 'every document re-downloaded');
+    assert.equal(blobSha256(repo, victim.path), victim.sha256);
+    assert.deepEqual(gitFiles(repo).filter((f) => !f.startsWith('.workspace-backup/')), files.filter((f) => !f.startsWith('.workspace-backup/')), 'nothing deleted');
+    assert.match(git(repo, 'log', '-1', '--format=%s', '--', victim.path), /^Repair /);
+  } finally {
+    await fx.close();
+  }
+});
+
+test('recordRun writes a coverage report into the repo every run', async () => {
+  const fx = await startSim({ seed: 16, documents: 8, hostileNames: false });
+  try {
+    const repo = await tempDir('wb-record-');
+    const first = await runSync(fx.sim, repo, { recordRun: true });
+    const second = await runSync(fx.sim, repo, { recordRun: true, now: () => new Date(Date.now() + 60_000) });
+    assert.equal(second.commits, 1, 'the report is committed even when nothing changed');
+    const runs = gitFiles(repo).filter((f) => f.startsWith('.workspace-backup/runs/'));
+    assert.equal(runs.length, 2);
+    const rec = JSON.parse(git(repo, 'cat-file', 'blob', `HEAD:${runs.sort()[0]}`)) as { complete: boolean; documentsDownloaded: number; workspaces: Array<{ listed: number }> };
+    assert.equal(rec.complete, true);
+    assert.equal(rec.documentsDownloaded, first.documentsDownloaded);
+    assert.ok(rec.workspaces.reduce((n, w) => n + w.listed, 0) >= 8);
+  } finally {
+    await fx.close();
+  }
+});
