@@ -9,10 +9,18 @@ export interface LogSink {
 }
 
 const secrets = new Set<string>();
+const secretListeners: Array<(value: string) => void> = [];
+
+/** Calls `listener` for every secret registered from now on (the Action passes them to core.setSecret). */
+export function onSecret(listener: (value: string) => void): void {
+  secretListeners.push(listener);
+  for (const s of secrets) listener(s);
+}
 
 /** Registers a value that must never appear in output (and its URL-encoded forms). */
 export function addSecret(value: string | undefined): void {
   if (!value || value.length < 4) return;
+  if (!secrets.has(value)) for (const l of secretListeners) l(value);
   secrets.add(value);
   secrets.add(encodeURIComponent(value));
   secrets.add(Buffer.from(value).toString('base64'));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildConfig } from '../../src/cli/config.ts';
+import { buildConfig } from '../../src/settings/backup-config.ts';
 import { ConfigError } from '../../src/lib/errors.ts';
 import { git, oauth1Config, runCli, startSim, tempDir, writeConfig, type SimFixture } from '../helpers/env.ts';
 

@@ -5,7 +5,7 @@ import { ProjectplaceConnector } from '../../connectors/projectplace/index.ts';
 import { RateLimiter } from '../../lib/http/limiter.ts';
 import { Logger } from '../../lib/log.ts';
 import { sync, type SyncReport } from '../../engine/sync.ts';
-import { loadConfigFile } from '../config.ts';
+import { loadConfigFile } from '../config-file.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { createProgress, formatBytes } from '../progress.ts';
 import { UsageError } from '../usage.ts';

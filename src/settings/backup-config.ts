@@ -1,8 +1,7 @@
-// Reads the CLI's configuration file into typed settings; errors name the key, the value and what is expected.
-// Accepts our kebab-case keys (the Action's input names) and the old Python tool's snake_case keys.
+// One typed configuration for both adapters (CLI file, Action inputs); errors name the key, the value and what is expected.
+// Keys are the Action's input names in kebab-case; the old Python tool's snake_case keys are accepted too.
 
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
 import { addSecret } from '../lib/log.ts';
 import type { ProjectplaceSettings } from '../connectors/projectplace/settings.ts';
@@ -141,21 +140,4 @@ export function buildConfig(raw: unknown, baseDir: string, env: NodeJS.ProcessEn
   if (state) config.statePath = resolve(baseDir, state);
   if (values.has('max-run-minutes')) config.maxRunMinutes = parsePositiveInt(values.get('max-run-minutes'), 'max-run-minutes', 100_000);
   return config;
-}
-
-/** Reads and parses a configuration file. */
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): BackupConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read the configuration file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`the configuration file ${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  return buildConfig(raw, dirname(resolve(file)), env);
 }

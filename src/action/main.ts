@@ -1,0 +1,73 @@
+// The GitHub Action: inputs → one engine run → push, cache, alert, summary and outputs. No backup logic lives here.
+
+import * as core from '@actions/core';
+import { Octokit } from '@octokit/rest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProjectplaceConnector } from '../connectors/projectplace/index.ts';
+import { Git } from '../engine/store/git.ts';
+import { sync, type SyncReport } from '../engine/sync.ts';
+import { RateLimiter } from '../lib/http/limiter.ts';
+import { Logger, maskSecrets } from '../lib/log.ts';
+import { reportRunToIssue } from './alert-issue.ts';
+import { getSettings, type ActionSettings } from './input-helper.ts';
+import { pushBackup } from './push.ts';
+import { restoreState, saveState } from './state-cache.ts';
+import { setOutputs, summaryMarkdown } from './summary.ts';
+
+const logger = new Logger({
+  debug: core.isDebug(),
+  sink: (level, line) => (level === 'debug' ? core.debug(line) : level === 'warn' ? core.warning(line) : level === 'error' ? core.error(line) : core.info(line)),
+});
+
+async function alert(s: ActionSettings, status: 'complete' | 'incomplete' | 'failed', summary: string): Promise<void> {
+  if (!s.alertIssue || !s.githubToken || !s.owner) return;
+  const octokit = new Octokit({ auth: s.githubToken, baseUrl: s.apiUrl });
+  const r = await reportRunToIssue({ status, runUrl: s.runUrl, summary }, { octokit, owner: s.owner, repo: s.repo, log: (l) => core.info(l) });
+  if (r.action === 'error') core.warning(`Could not update the alert issue: ${r.message}`);
+  else if (r.action !== 'none') core.info(`Alert issue #${r.number} ${r.action}.`);
+}
+
+export async function run(): Promise<void> {
+  const started = Date.now();
+  let settings: ActionSettings | undefined;
+  try {
+    const s = (settings = getSettings());
+    const git = await Git.init(s.config.repoPath, s.config.branch, logger);
+    const statePath = s.config.statePath ?? join(await git.gitDir(), 'workspace-backup', 'state.db');
+    await restoreState(statePath, s.cacheKey, s.cacheRestorePrefix);
+    const connector = new ProjectplaceConnector(s.config.projectplace, { limiter: new RateLimiter({ concurrency: s.config.concurrency }), logger });
+    const report: SyncReport = await sync({
+      connector,
+      repoDir: s.config.repoPath,
+      branch: s.config.branch,
+      statePath,
+      lfsThreshold: s.config.lfsThreshold,
+      concurrency: s.config.concurrency,
+      dryRun: s.dryRun,
+      verifyAll: s.fullResync,
+      recordRun: !s.dryRun,
+      deadline: s.config.maxRunMinutes ? started + s.config.maxRunMinutes * 60_000 : undefined,
+      logger,
+    });
+    const pushed = !s.dryRun && s.push && report.commitSha !== report.headBefore;
+    if (pushed) await pushBackup(git, s.config.branch, s.githubToken || undefined);
+    if (!s.dryRun) await saveState(statePath, s.cacheKey);
+    const reportPath = join(s.runnerTemp, 'workspace-backup-report.json');
+    await writeFile(reportPath, JSON.stringify(report, null, 2));
+    const markdown = summaryMarkdown(report, { seconds: (Date.now() - started) / 1000, pushed });
+    await core.summary.addRaw(markdown).write();
+    setOutputs(report, reportPath);
+    if (!s.dryRun) await alert(s, report.complete ? 'complete' : 'incomplete', markdown);
+    if (!report.complete) core.warning('The backup is incomplete: what failed or was left is retried by the next run (see the job summary).');
+  } catch (e) {
+    const message = maskSecrets((e as Error).message ?? String(e));
+    core.setOutput('complete', 'false');
+    if (settings) {
+      const what = `## Projectplace backup: FAILED\n\n${message}\n`;
+      await core.summary.addRaw(what).write().catch(() => {});
+      await alert(settings, 'failed', what).catch(() => {});
+    }
+    core.setFailed(message);
+  }
+}

@@ -1,0 +1,60 @@
+// The job summary and the step outputs of a run: what a person reads in the Actions tab, and what later steps use.
+
+import * as core from '@actions/core';
+import type { SyncReport } from '../engine/sync.ts';
+
+function bytes(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i ? v.toFixed(1) : v} ${u[i]}`;
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/[|<>&\n\r]/g, (c) => ({ '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;', '\n': ' ', '\r': ' ' })[c]!);
+}
+
+export function setOutputs(report: SyncReport, reportPath: string): void {
+  core.setOutput('documents-added', report.counts.new);
+  core.setOutput('documents-changed', report.counts.modified + report.drift.length);
+  core.setOutput('documents-deleted', report.counts.deleted);
+  core.setOutput('bytes-downloaded', report.bytesDownloaded);
+  core.setOutput('commit-sha', report.commitSha ?? '');
+  core.setOutput('report-path', reportPath);
+  core.setOutput('complete', String(report.complete));
+}
+
+/** Markdown for the job summary (also used as the alert issue's body). */
+export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pushed: boolean; note?: string }): string {
+  const c = report.counts;
+  const lines: string[] = [];
+  lines.push(`## Projectplace backup: ${report.dryRun ? 'dry run' : report.complete ? 'complete' : 'INCOMPLETE'}`);
+  if (opts.note) lines.push('', opts.note);
+  lines.push('', '| | |', '|---|---|');
+  lines.push(`| new | ${c.new} |`, `| changed | ${c.modified} |`, `| renamed / moved | ${c.renamed} / ${c.moved} |`, `| deleted in Projectplace (kept here) | ${c.deleted} |`);
+  lines.push(`| archived workspaces | ${c.archived} |`, `| unchanged | ${c.unchanged} |`, `| failed | ${c.failed} |`, `| left for the next run | ${c.skipped} |`);
+  lines.push(`| downloaded | ${report.documentsDownloaded} documents, ${bytes(report.bytesDownloaded)} |`, `| duration | ${Math.round(opts.seconds)} s |`);
+  lines.push(`| commit | ${report.commitSha ? `\`${report.commitSha.slice(0, 12)}\`` : '—'}${opts.pushed ? ' (pushed)' : ''} |`);
+  if (report.drift.length) lines.push(`| repaired drift | ${report.drift.length} |`);
+  if (report.stateRebuilt) lines.push('| state | rebuilt from the repository manifest |');
+  lines.push('', '### Workspaces', '', '| workspace | listed | changes |', '|---|---|---|');
+  for (const w of report.workspaces) {
+    const changes = Object.entries(w.changes).map(([k, v]) => `${v} ${k}`).join(', ') || '—';
+    lines.push(`| ${escapeCell(w.name)}${w.archived ? ' (archived)' : ''} | ${w.listingError ? '**listing failed**' : w.listed} | ${escapeCell(changes)} |`);
+  }
+  if (report.drift.length) {
+    lines.push('', '### Drift repaired (the repository held other bytes than Projectplace)', '');
+    for (const d of report.drift.slice(0, 50)) lines.push(`- \`${escapeCell(d.path)}\``);
+  }
+  if (report.failures.length) {
+    lines.push('', '### Failures', '', 'What failed is retried by the next run; nothing already backed up was changed.', '');
+    for (const f of report.failures.slice(0, 50)) lines.push(`- ${f.action} \`${escapeCell(f.path)}\`: ${escapeCell(f.error)}`);
+    if (report.failures.length > 50) lines.push(`- … and ${report.failures.length - 50} more (see the run report)`);
+  }
+  if (c.skipped) lines.push('', `The time budget (max-run-minutes) was reached: ${c.skipped} documents are left for the next run, which continues where this one stopped.`);
+  return lines.join('\n') + '\n';
+}
