@@ -61354,6 +61354,11 @@ async function sync(opts) {
       complete: failures.length === 0,
       stateRebuilt,
       counts,
+      documents: {
+        added: plan.changes.filter((c) => c.kind === "document" && c.type === "new").length,
+        changed: plan.changes.filter((c) => c.kind === "document" && c.type === "modified").length,
+        deleted: plan.changes.filter((c) => c.kind === "document" && c.type === "deleted").length
+      },
       documentsDownloaded: 0,
       bytesDownloaded: 0,
       commits: 0,
@@ -61367,6 +61372,8 @@ async function sync(opts) {
       report.finishedAt = now().toISOString();
       return report;
     }
+    report.documents.added = 0;
+    report.documents.changed = 0;
     const tempDir = join6(gitDir, "workspace-backup", "tmp");
     await rm3(tempDir, { recursive: true, force: true });
     await mkdir3(tempDir, { recursive: true });
@@ -61396,6 +61403,8 @@ async function sync(opts) {
           });
           report.documentsDownloaded++;
           await store.putDocument(change, got, source);
+          if (change.type === "new") report.documents.added++;
+          else if (change.type === "modified") report.documents.changed++;
         } catch (e) {
           if (e instanceof AuthError) throw e;
           counts.failed++;
@@ -61537,6 +61546,8 @@ var Store = class _Store {
   #gitDir;
   #head;
   #fi;
+  /** One importer per run, however many downloads finish at once (a second one would race for the same ref). */
+  #starting;
   #lfsThreshold;
   #next;
   #attributes;
@@ -61558,8 +61569,8 @@ var Store = class _Store {
     return this.#fi?.commits ?? 0;
   }
   async #importer() {
-    this.#fi ??= await FastImport.start(this.#git, importRef, this.#head);
-    return this.#fi;
+    this.#starting ??= FastImport.start(this.#git, importRef, this.#head).then((fi) => this.#fi = fi);
+    return this.#starting;
   }
   async #gitattributes() {
     if (this.#attributes === void 0) {
@@ -61694,6 +61705,7 @@ ${trailers(change, source)}`,
     await fi.commit({ author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at }, message, changes });
   }
   async finish() {
+    if (this.#starting) await this.#starting;
     if (!this.#fi) return void 0;
     const tip = await this.#fi.finish(this.#git);
     return tip;
@@ -61807,6 +61819,7 @@ async function runPool(items, limit, fn) {
 var DEFAULT_ALERT_LABEL = "workspace-backup";
 var DEFAULT_ALERT_TITLE = "Backup needs attention: Projectplace backup did not complete";
 var MAX_SUMMARY_CHARS = 5e4;
+var MAX_PAGES = 20;
 var SECTION_START = "<!-- workspace-backup:last-failure:start -->";
 var SECTION_END = "<!-- workspace-backup:last-failure:end -->";
 var AlertStepError = class extends Error {
@@ -61859,7 +61872,7 @@ async function reportRunToIssue(outcome, opts) {
   }
 }
 async function findOpenAlertIssues(ctx) {
-  const items = await ctx.octokit.paginate(ctx.octokit.rest.issues.listForRepo, {
+  const first = await ctx.octokit.rest.issues.listForRepo({
     owner: ctx.owner,
     repo: ctx.repo,
     state: "open",
@@ -61869,7 +61882,17 @@ async function findOpenAlertIssues(ctx) {
     per_page: 100,
     request: { signal: ctx.signal }
   });
+  const items = [...first.data];
+  let next = nextPageUrl(first.headers.link);
+  for (let pages = 1; next !== void 0 && pages < MAX_PAGES; pages++) {
+    const page = await ctx.octokit.request({ method: "GET", url: next, request: { signal: ctx.signal } });
+    items.push(...page.data);
+    next = nextPageUrl(page.headers.link);
+  }
   return items.filter((i) => i.pull_request === void 0 || i.pull_request === null).map((i) => ({ number: i.number, body: i.body ?? "" })).sort((a, b) => a.number - b.number);
+}
+function nextPageUrl(link) {
+  return /<([^<>]+)>;\s*rel="next"/.exec(link ?? "")?.[1];
 }
 async function raiseAlert(ctx, outcome, open2) {
   const { octokit, owner, repo, signal } = ctx;
@@ -62157,7 +62180,12 @@ function buildConfig(raw, baseDir, env = process.env) {
   if (!/^[A-Za-z0-9._/-]+$/.test(config.branch) || config.branch.includes("..")) throw new ConfigError(`branch is ${JSON.stringify(config.branch)}; expected a plain branch name such as main`);
   const state3 = str("state-path");
   if (state3) config.statePath = resolve2(baseDir, state3);
-  if (values.has("max-run-minutes")) config.maxRunMinutes = parsePositiveInt(values.get("max-run-minutes"), "max-run-minutes", 1e5);
+  if (values.has("max-run-minutes")) {
+    const v = values.get("max-run-minutes");
+    const n = typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+    if (typeof n !== "number" || !(n > 0) || n > 1e5) throw new ConfigError(`max-run-minutes is ${JSON.stringify(v)}; expected a number of minutes greater than 0, such as 300`);
+    config.maxRunMinutes = n;
+  }
   return config;
 }
 
@@ -62237,7 +62265,7 @@ async function pushBackup(git, branch, token, remote = "origin") {
   const pushed = await git.run([...creds, "-c", "lfs.allowincompletepush=false", "push", "--porcelain", remote, `refs/heads/${branch}:refs/heads/${branch}`], { allowFail: true, env });
   if (pushed.code === 0) return;
   const text = pushed.stderr + pushed.stdout;
-  if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
+  if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|cannot lock ref/i.test(text)) {
     throw new PushRejectedError(
       `another run pushed to ${branch} first; this run's commits were not pushed and will be redone by the next run (nothing on the remote was changed)`
     );
@@ -102116,9 +102144,9 @@ function escapeCell(s) {
   return s.replace(/[|<>&\n\r]/g, (c) => ({ "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " " })[c]);
 }
 function setOutputs(report, reportPath) {
-  setOutput("documents-added", report.counts.new);
-  setOutput("documents-changed", report.counts.modified + report.drift.length);
-  setOutput("documents-deleted", report.counts.deleted);
+  setOutput("documents-added", report.documents.added);
+  setOutput("documents-changed", report.documents.changed + report.drift.length);
+  setOutput("documents-deleted", report.documents.deleted);
   setOutput("bytes-downloaded", report.bytesDownloaded);
   setOutput("commit-sha", report.commitSha ?? "");
   setOutput("report-path", reportPath);

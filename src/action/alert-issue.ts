@@ -39,6 +39,8 @@ export const DEFAULT_ALERT_TITLE = 'Backup needs attention: Projectplace backup 
 
 /** GitHub refuses issue and comment bodies over 65536 characters; keep the summary well below. */
 const MAX_SUMMARY_CHARS = 50_000;
+/** Pages of 100 open alert issues read at most (there should be one). */
+const MAX_PAGES = 20;
 const SECTION_START = '<!-- workspace-backup:last-failure:start -->';
 const SECTION_END = '<!-- workspace-backup:last-failure:end -->';
 
@@ -121,9 +123,12 @@ export async function reportRunToIssue(outcome: RunOutcome, opts: AlertOptions):
   }
 }
 
-/** Open issues carrying the label, oldest first; pull requests (which GitHub lists among issues) left out. */
+/**
+ * Open issues carrying the label, oldest first; pull requests (which GitHub lists among issues) left out. Follows the
+ * Link header itself: octokit.paginate drops `request.signal`, so a hanging page would outlive the time limit.
+ */
 async function findOpenAlertIssues(ctx: Ctx): Promise<OpenIssue[]> {
-  const items = await ctx.octokit.paginate(ctx.octokit.rest.issues.listForRepo, {
+  const first = await ctx.octokit.rest.issues.listForRepo({
     owner: ctx.owner,
     repo: ctx.repo,
     state: 'open',
@@ -133,10 +138,21 @@ async function findOpenAlertIssues(ctx: Ctx): Promise<OpenIssue[]> {
     per_page: 100,
     request: { signal: ctx.signal },
   });
+  const items = [...first.data];
+  let next = nextPageUrl(first.headers.link);
+  for (let pages = 1; next !== undefined && pages < MAX_PAGES; pages++) {
+    const page = (await ctx.octokit.request({ method: 'GET', url: next, request: { signal: ctx.signal } })) as typeof first;
+    items.push(...page.data);
+    next = nextPageUrl(page.headers.link);
+  }
   return items
     .filter((i) => i.pull_request === undefined || i.pull_request === null)
     .map((i) => ({ number: i.number, body: i.body ?? '' }))
     .sort((a, b) => a.number - b.number);
+}
+
+function nextPageUrl(link: string | undefined): string | undefined {
+  return /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
 }
 
 async function raiseAlert(ctx: Ctx, outcome: RunOutcome, open: OpenIssue[]): Promise<AlertResult> {

@@ -24,7 +24,7 @@ export async function pushBackup(git: Git, branch: string, token: string | undef
   const pushed = await git.run([...creds, '-c', 'lfs.allowincompletepush=false', 'push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], { allowFail: true, env });
   if (pushed.code === 0) return;
   const text = pushed.stderr + pushed.stdout;
-  if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
+  if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|cannot lock ref/i.test(text)) {
     throw new PushRejectedError(
       `another run pushed to ${branch} first; this run's commits were not pushed and will be redone by the next run (nothing on the remote was changed)`,
     );

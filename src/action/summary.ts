@@ -19,9 +19,9 @@ function escapeCell(s: string): string {
 }
 
 export function setOutputs(report: SyncReport, reportPath: string): void {
-  core.setOutput('documents-added', report.counts.new);
-  core.setOutput('documents-changed', report.counts.modified + report.drift.length);
-  core.setOutput('documents-deleted', report.counts.deleted);
+  core.setOutput('documents-added', report.documents.added);
+  core.setOutput('documents-changed', report.documents.changed + report.drift.length);
+  core.setOutput('documents-deleted', report.documents.deleted);
   core.setOutput('bytes-downloaded', report.bytesDownloaded);
   core.setOutput('commit-sha', report.commitSha ?? '');
   core.setOutput('report-path', reportPath);

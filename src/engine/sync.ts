@@ -74,6 +74,8 @@ export interface SyncReport {
   complete: boolean;
   stateRebuilt: boolean;
   counts: Record<ChangeType, number> & { unchanged: number; failed: number; skipped: number };
+  /** Documents only (folders, links and workspaces are in `counts`): planned in a dry run, stored in a real one. */
+  documents: { added: number; changed: number; deleted: number };
   documentsDownloaded: number;
   bytesDownloaded: number;
   commits: number;
@@ -149,6 +151,11 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
       complete: failures.length === 0,
       stateRebuilt,
       counts,
+      documents: {
+        added: plan.changes.filter((c) => c.kind === 'document' && c.type === 'new').length,
+        changed: plan.changes.filter((c) => c.kind === 'document' && c.type === 'modified').length,
+        deleted: plan.changes.filter((c) => c.kind === 'document' && c.type === 'deleted').length,
+      },
       documentsDownloaded: 0,
       bytesDownloaded: 0,
       commits: 0,
@@ -163,7 +170,9 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
       return report;
     }
 
-    // 4–5. Transfer and store.
+    // 4–5. Transfer and store. From here on, document counts are what was stored, not what was planned.
+    report.documents.added = 0;
+    report.documents.changed = 0;
     const tempDir = join(gitDir, 'workspace-backup', 'tmp');
     await rm(tempDir, { recursive: true, force: true });
     await mkdir(tempDir, { recursive: true });
@@ -193,6 +202,8 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
           });
           report.documentsDownloaded++;
           await store.putDocument(change, got, source);
+          if (change.type === 'new') report.documents.added++;
+          else if (change.type === 'modified') report.documents.changed++;
         } catch (e) {
           if (e instanceof AuthError) throw e;
           counts.failed++;
@@ -354,6 +365,8 @@ class Store {
   #gitDir: string;
   #head: string | undefined;
   #fi: FastImport | undefined;
+  /** One importer per run, however many downloads finish at once (a second one would race for the same ref). */
+  #starting: Promise<FastImport> | undefined;
   #lfsThreshold: number;
   #next: Map<string, Entry>;
   #attributes: string | undefined;
@@ -379,8 +392,8 @@ class Store {
   }
 
   async #importer(): Promise<FastImport> {
-    this.#fi ??= await FastImport.start(this.#git, importRef, this.#head);
-    return this.#fi;
+    this.#starting ??= FastImport.start(this.#git, importRef, this.#head).then((fi) => (this.#fi = fi));
+    return this.#starting;
   }
 
   async #gitattributes(): Promise<string> {
@@ -522,6 +535,7 @@ class Store {
   }
 
   async finish(): Promise<string | undefined> {
+    if (this.#starting) await this.#starting;
     if (!this.#fi) return undefined;
     const tip = await this.#fi.finish(this.#git);
     return tip;

@@ -138,6 +138,11 @@ export function buildConfig(raw: unknown, baseDir: string, env: NodeJS.ProcessEn
   if (!/^[A-Za-z0-9._/-]+$/.test(config.branch) || config.branch.includes('..')) throw new ConfigError(`branch is ${JSON.stringify(config.branch)}; expected a plain branch name such as main`);
   const state = str('state-path');
   if (state) config.statePath = resolve(baseDir, state);
-  if (values.has('max-run-minutes')) config.maxRunMinutes = parsePositiveInt(values.get('max-run-minutes'), 'max-run-minutes', 100_000);
+  if (values.has('max-run-minutes')) {
+    const v = values.get('max-run-minutes');
+    const n = typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !(n > 0) || n > 100_000) throw new ConfigError(`max-run-minutes is ${JSON.stringify(v)}; expected a number of minutes greater than 0, such as 300`);
+    config.maxRunMinutes = n;
+  }
   return config;
 }

@@ -391,3 +391,18 @@ test('recordRun writes a coverage report into the repo every run', async () => {
     await fx.close();
   }
 });
+
+test('downloads finishing together at a run’s first commit share one importer: no commit is lost', async () => {
+  const fx = await startSim({ seed: 17, documents: 30, hostileNames: false });
+  try {
+    // No links, so the run's first commit comes from whichever concurrent download finishes first.
+    for (const link of (await fx.control.state()).items.filter((i) => i.kind === 'link')) await fx.control.mutate({ op: 'delete', id: link.id });
+    const repo = await tempDir('wb-race-');
+    const report = await runSync(fx.sim, repo, { concurrency: 8 });
+    assert.equal(report.complete, true);
+    assert.ok((await assertBytesMatch(fx, repo)) >= 30);
+    assert.equal(Number(git(repo, 'rev-list', '--count', 'HEAD').trim()), report.commits);
+  } finally {
+    await fx.close();
+  }
+});

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 export interface ApiRequest {
   method: string;
-  /** Decoded path without the query, e.g. /repos/o/r/issues. */
+  /** Path as sent (still percent-encoded), without the query, e.g. /repos/o/r/issues. */
   path: string;
   /** Raw query string without '?', '' when none. */
   rawQuery: string;

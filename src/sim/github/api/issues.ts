@@ -78,7 +78,7 @@ function listIssues(ctx: RouteContext): ApiResponse {
     .filter((i) => creator === undefined || i.user.login.toLowerCase() === creator)
     .filter((i) => Number.isNaN(since) || i.updatedAt >= since)
     .sort((a, b) => (asc ? 1 : -1) * (key(a) - key(b) || a.number - b.number));
-  const page = paginate(all, req, `/repositories/${repo.id}/issues`);
+  const page = paginate(all, req, `${ctx.repoLinkPath}/issues`);
   return json(
     200,
     page.items.map((i) => renderIssue(state, req.apiOrigin, repo, i)),
@@ -187,7 +187,7 @@ function listComments(ctx: RouteContext): ApiResponse {
   const sinceRaw = req.query.get('since');
   const since = sinceRaw === null ? NaN : Date.parse(sinceRaw);
   const all = found.issue.comments.filter((c) => Number.isNaN(since) || c.updatedAt >= since);
-  const page = paginate(all, req, `/repositories/${repo.id}/issues/${found.issue.number}/comments`);
+  const page = paginate(all, req, `${ctx.repoLinkPath}/issues/${found.issue.number}/comments`);
   return json(
     200,
     page.items.map((c) => renderComment(state, req.apiOrigin, repo, found.issue, c)),
@@ -216,7 +216,7 @@ function createComment(ctx: RouteContext): ApiResponse {
 
 function listLabels(ctx: RouteContext): ApiResponse {
   const { req, repo } = ctx;
-  const page = paginate([...repo.labels.values()].sort((a, b) => a.id - b.id), req, `/repositories/${repo.id}/labels`);
+  const page = paginate([...repo.labels.values()].sort((a, b) => a.id - b.id), req, `${ctx.repoLinkPath}/labels`);
   return json(
     200,
     page.items.map((l) => renderLabel(req.apiOrigin, repo, l)),
