@@ -61119,7 +61119,7 @@ var FastImport = class _FastImport {
    */
   static async start(git, ref, parent) {
     await git.run(["update-ref", "-d", ref], { allowFail: true });
-    const child2 = git.spawn(["fast-import", "--quiet", "--done", `--max-pack-size=2g`]);
+    const child2 = git.spawn(["-c", "core.compression=0", "-c", "pack.compression=0", "fast-import", "--quiet", "--done", "--max-pack-size=2g", "--big-file-threshold=64k"]);
     const fi = new _FastImport(child2, ref, parent);
     await fi.#write("feature done\n");
     return fi;
@@ -61627,7 +61627,8 @@ var Store = class _Store {
     }
     if (removes.length === 0) return;
     const fi = await this.#importer();
-    const changes = [...removes, ...adds, ...await this.#attributesChange()];
+    const lfsMoved = moves.some((m) => this.#next.get(m.id)?.lfs);
+    const changes = [...removes, ...adds, ...lfsMoved ? await this.#attributesChange() : []];
     await fi.commit({ author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at }, message, changes });
   }
   async putLink(change, source) {
@@ -61670,7 +61671,7 @@ ${trailers(change, source)}`,
       changes.push({ op: "put", path: change.path, file: got.file, size: got.size });
     }
     if (before && before.path !== change.path) changes.unshift({ op: "delete", path: before.path });
-    changes.push(...await this.#attributesChange());
+    if (lfs || before?.lfs) changes.push(...await this.#attributesChange());
     const fi = await this.#importer();
     const verb = change.type === "new" || !before?.sha256 ? "Add" : change.type === "verify" ? "Repair" : "Update";
     if (verb === "Repair" && !this.drift.some((d) => d.id === item.id)) this.drift.push({ id: item.id, path: change.path });

@@ -458,7 +458,8 @@ class Store {
     }
     if (removes.length === 0) return;
     const fi = await this.#importer();
-    const changes = [...removes, ...adds, ...(await this.#attributesChange())];
+    const lfsMoved = moves.some((m) => this.#next.get(m.id)?.lfs);
+    const changes = [...removes, ...adds, ...(lfsMoved ? await this.#attributesChange() : [])];
     await fi.commit({ author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at }, message, changes });
   }
 
@@ -502,7 +503,8 @@ class Store {
       changes.push({ op: 'put', path: change.path, file: got.file, size: got.size });
     }
     if (before && before.path !== change.path) changes.unshift({ op: 'delete', path: before.path });
-    changes.push(...(await this.#attributesChange()));
+    // .gitattributes lists LFS paths: only a document entering or leaving LFS can change it.
+    if (lfs || before?.lfs) changes.push(...(await this.#attributesChange()));
     const fi = await this.#importer();
     const verb = change.type === 'new' || !before?.sha256 ? 'Add' : change.type === 'verify' ? 'Repair' : 'Update';
     if (verb === 'Repair' && !this.drift.some((d) => d.id === item.id)) this.drift.push({ id: item.id, path: change.path });

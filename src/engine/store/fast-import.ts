@@ -83,7 +83,10 @@ export class FastImport {
    */
   static async start(git: Git, ref: string, parent: string | undefined): Promise<FastImport> {
     await git.run(['update-ref', '-d', ref], { allowFail: true });
-    const child = git.spawn(['fast-import', '--quiet', '--done', `--max-pack-size=2g`]);
+    // Measured (bench/RESULTS.md): zlib and delta search made fast-import the run's bottleneck (12.6 s for 171 MB of
+    // documents, 3.4 s without). Documents are mostly compressed formats already (docx, xlsx, pdf, images), so blobs
+    // are stored uncompressed and streamed (no delta search above 64 KiB); GitHub's own repacks compress them later.
+    const child = git.spawn(['-c', 'core.compression=0', '-c', 'pack.compression=0', 'fast-import', '--quiet', '--done', '--max-pack-size=2g', '--big-file-threshold=64k']);
     const fi = new FastImport(child, ref, parent);
     await fi.#write('feature done\n');
     return fi;
