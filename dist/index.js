@@ -102190,9 +102190,9 @@ var logger8 = new Logger({
 });
 async function alert(s, status, summary2) {
   if (!s.alertIssue || !s.githubToken || !s.owner) return;
-  const octokit = new Octokit2({ auth: s.githubToken, baseUrl: s.apiUrl });
+  const octokit = new Octokit2({ auth: s.githubToken, baseUrl: s.apiUrl, log: { debug, info: debug, warn: debug, error: debug } });
   const r = await reportRunToIssue({ status, runUrl: s.runUrl, summary: summary2 }, { octokit, owner: s.owner, repo: s.repo, log: (l) => info(l) });
-  if (r.action === "error") warning(`Could not update the alert issue: ${r.message}`);
+  if (r.action === "error") warning("The alert issue could not be updated; the line above says why.");
   else if (r.action !== "none") info(`Alert issue #${r.number} ${r.action}.`);
 }
 async function run() {

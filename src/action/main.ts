@@ -22,9 +22,10 @@ const logger = new Logger({
 
 async function alert(s: ActionSettings, status: 'complete' | 'incomplete' | 'failed', summary: string): Promise<void> {
   if (!s.alertIssue || !s.githubToken || !s.owner) return;
-  const octokit = new Octokit({ auth: s.githubToken, baseUrl: s.apiUrl });
+  // Octokit's own request log goes to debug: reportRunToIssue says what failed, once, in words.
+  const octokit = new Octokit({ auth: s.githubToken, baseUrl: s.apiUrl, log: { debug: core.debug, info: core.debug, warn: core.debug, error: core.debug } });
   const r = await reportRunToIssue({ status, runUrl: s.runUrl, summary }, { octokit, owner: s.owner, repo: s.repo, log: (l) => core.info(l) });
-  if (r.action === 'error') core.warning(`Could not update the alert issue: ${r.message}`);
+  if (r.action === 'error') core.warning('The alert issue could not be updated; the line above says why.');
   else if (r.action !== 'none') core.info(`Alert issue #${r.number} ${r.action}.`);
 }
 
