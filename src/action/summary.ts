@@ -2,17 +2,7 @@
 
 import * as core from '@actions/core';
 import type { SyncReport } from '../engine/sync.ts';
-
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i ? v.toFixed(1) : v} ${u[i]}`;
-}
+import { formatBytes } from '../lib/format.ts';
 
 function escapeCell(s: string): string {
   return s.replace(/[|<>&\n\r]/g, (c) => ({ '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;', '\n': ' ', '\r': ' ' })[c]!);
@@ -37,7 +27,7 @@ export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pus
   lines.push('', '| | |', '|---|---|');
   lines.push(`| new | ${c.new} |`, `| changed | ${c.modified} |`, `| renamed / moved | ${c.renamed} / ${c.moved} |`, `| deleted in Projectplace (kept here) | ${c.deleted} |`);
   lines.push(`| archived workspaces | ${c.archived} |`, `| unchanged | ${c.unchanged} |`, `| failed | ${c.failed} |`, `| left for the next run | ${c.skipped} |`);
-  lines.push(`| downloaded | ${report.documentsDownloaded} documents, ${bytes(report.bytesDownloaded)} |`, `| duration | ${Math.round(opts.seconds)} s |`);
+  lines.push(`| downloaded | ${report.documentsDownloaded} documents, ${formatBytes(report.bytesDownloaded)} |`, `| duration | ${Math.round(opts.seconds)} s |`);
   lines.push(`| commit | ${report.commitSha ? `\`${report.commitSha.slice(0, 12)}\`` : '—'}${opts.pushed ? ' (pushed)' : ''} |`);
   if (report.drift.length) lines.push(`| repaired drift | ${report.drift.length} |`);
   if (report.stateRebuilt) lines.push('| state | rebuilt from the repository manifest |');

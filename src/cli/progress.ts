@@ -1,17 +1,9 @@
 // Shows a run's progress: a redrawn bar on a terminal, a plain timed line otherwise (CI logs).
 
 import type { Progress } from '../engine/sync.ts';
+import { formatBytes } from '../lib/format.ts';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
+export { formatBytes };
 
 export function createProgress(stream: NodeJS.WriteStream, opts: { quiet?: boolean } = {}): { update: (p: Progress) => void; end: () => void } {
   if (opts.quiet) return { update: () => {}, end: () => {} };

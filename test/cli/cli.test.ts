@@ -1,22 +1,12 @@
 // The CLI as a user runs it: exit codes, messages that say what to do, secrets that never show.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildConfig } from '../../src/settings/backup-config.ts';
 import { ConfigError } from '../../src/lib/errors.ts';
-import { git, oauth1Config, runCli, startSim, tempDir, writeConfig, type SimFixture } from '../helpers/env.ts';
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
+import { filesUnder, git, oauth1Config, runCli, startSim, tempDir, writeConfig, type SimFixture } from '../helpers/env.ts';
 
 describe('workspace-backup sync', () => {
   let fx: SimFixture;

@@ -1,12 +1,14 @@
 // A harness that runs the bundled Action as the runner does, against local stand-ins for every service it talks to.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubApi, type RunningGitHubApi } from '../../src/sim/github/api/index.ts';
 import { startCacheService, type RunningCacheService } from '../../src/sim/github/cache/index.ts';
 import type { SimOptions } from '../../src/sim/projectplace/index.ts';
-import { git, repoRoot, startSim, tempDir, type SimFixture } from './env.ts';
+import { filesUnder, git, repoRoot, startSim, tempDir, type SimFixture } from './env.ts';
+
+export { filesUnder };
 
 export interface ActionRun {
   code: number;
@@ -35,15 +37,6 @@ export function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
-export function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 
 export interface ActionHarness {

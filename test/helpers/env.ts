@@ -1,6 +1,7 @@
 // Shared test fixtures: a simulator per test, a temp backup repo, the CLI as a child process, git read-outs.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,4 +133,15 @@ export async function writeConfig(dir: string, config: Record<string, unknown>):
   const file = join(dir, 'backup.json');
   await writeFile(file, JSON.stringify(config, null, 2));
   return file;
+}
+
+/** Every file below dir, recursively. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
 }
