@@ -12,6 +12,9 @@ export interface ActionSettings {
   dryRun: boolean;
   push: boolean;
   alertIssue: boolean;
+  pages: boolean;
+  allowPublicPages: boolean;
+  serverUrl: string;
   githubToken: string;
   owner: string;
   repo: string;
@@ -67,6 +70,9 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): ActionSetting
     dryRun: booleanInput('dry-run', false),
     push: booleanInput('push', true),
     alertIssue: booleanInput('alert-issue', true),
+    pages: booleanInput('pages', false),
+    allowPublicPages: booleanInput('allow-public-pages', false),
+    serverUrl,
     githubToken: core.getInput('github-token'),
     owner,
     repo,

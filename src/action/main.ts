@@ -5,12 +5,14 @@ import { Octokit } from '@octokit/rest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProjectplaceConnector } from '../connectors/projectplace/index.ts';
+import { loadSiteInput, renderSite } from '../engine/render/index.ts';
 import { Git } from '../engine/store/git.ts';
 import { sync, type SyncReport } from '../engine/sync.ts';
 import { RateLimiter } from '../lib/http/limiter.ts';
 import { Logger, maskSecrets } from '../lib/log.ts';
 import { reportRunToIssue } from './alert-issue.ts';
 import { getSettings, type ActionSettings } from './input-helper.ts';
+import { publishSite, type PublishResult } from './pages.ts';
 import { pushBackup } from './push.ts';
 import { restoreState, saveState } from './state-cache.ts';
 import { setOutputs, summaryMarkdown } from './summary.ts';
@@ -27,6 +29,27 @@ async function alert(s: ActionSettings, status: 'complete' | 'incomplete' | 'fai
   const r = await reportRunToIssue({ status, runUrl: s.runUrl, summary }, { octokit, owner: s.owner, repo: s.repo, log: (l) => core.info(l) });
   if (r.action === 'error') core.warning('The alert issue could not be updated; the line above says why.');
   else if (r.action !== 'none') core.info(`Alert issue #${r.number} ${r.action}.`);
+}
+
+/** Renders the site from the backup repo (links to files on GitHub, never the bytes) and publishes it, if it stays private. */
+async function publishBackupSite(s: ActionSettings, git: Git, report: SyncReport): Promise<PublishResult> {
+  const siteDir = join(s.runnerTemp, 'workspace-backup-site');
+  const input = await loadSiteInput(git, `refs/heads/${s.config.branch}`, { links: { mode: 'github', repoUrl: `${s.serverUrl}/${s.owner}/${s.repo}`, branch: s.config.branch } });
+  await renderSite(input, siteDir);
+  const octokit = new Octokit({ auth: s.githubToken, baseUrl: s.apiUrl, log: { debug: core.debug, info: core.debug, warn: core.debug, error: core.debug } });
+  const result = await publishSite({
+    siteDir,
+    octokit,
+    owner: s.owner,
+    repo: s.repo,
+    allowPublic: s.allowPublicPages,
+    sha: report.commitSha ?? '',
+    tempDir: s.runnerTemp,
+    log: (l) => core.info(l),
+  });
+  if (result.published) core.info(`Site published: ${result.url}`);
+  else core.warning(`The backup succeeded, but its site was not published: ${result.reason}`);
+  return result;
 }
 
 export async function run(): Promise<void> {
@@ -54,11 +77,14 @@ export async function run(): Promise<void> {
     const pushed = !s.dryRun && s.push && report.commitSha !== report.headBefore;
     if (pushed) await pushBackup(git, s.config.branch, s.githubToken || undefined);
     if (!s.dryRun) await saveState(statePath, s.cacheKey);
+    const site = s.pages && !s.dryRun ? await publishBackupSite(s, git, report) : undefined;
     const reportPath = join(s.runnerTemp, 'workspace-backup-report.json');
     await writeFile(reportPath, JSON.stringify(report, null, 2));
-    const markdown = summaryMarkdown(report, { seconds: (Date.now() - started) / 1000, pushed });
+    const note = site ? (site.published ? `Browse the backup: ${site.url}` : `The site was not published: ${site.reason}`) : undefined;
+    const markdown = summaryMarkdown(report, { seconds: (Date.now() - started) / 1000, pushed, note });
     await core.summary.addRaw(markdown).write();
     setOutputs(report, reportPath);
+    core.setOutput('site-url', site?.published ? site.url : '');
     if (!s.dryRun) await alert(s, report.complete ? 'complete' : 'incomplete', markdown);
     if (!report.complete) core.warning('The backup is incomplete: what failed or was left is retried by the next run (see the job summary).');
   } catch (e) {

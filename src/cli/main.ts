@@ -10,6 +10,8 @@ Usage: workspace-backup <command> [options]
 
 Commands:
   sync   --config <file>     back up now (only new and changed documents are downloaded)
+  render --config <file>     build the HTML browser of the backup (or --repo <folder>)
+  serve  --config <file>     build it and serve it on http://127.0.0.1:8080/
   demo   [--dir <folder>]    a full demo against the built-in Projectplace simulator (what npm start runs)
   sim    projectplace [...]  run the Projectplace simulator on its own (see sim --help)
 
@@ -24,6 +26,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     switch (command) {
       case 'sync':
         return await (await import('./commands/sync.ts')).runSync(rest, io);
+      case 'render':
+        return await (await import('./commands/site.ts')).runRender(rest, io);
+      case 'serve':
+        return await (await import('./commands/site.ts')).runServe(rest, io);
       case 'demo':
         return await (await import('./commands/demo.ts')).runDemo(rest, io);
       case 'sim':

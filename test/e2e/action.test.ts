@@ -128,6 +128,25 @@ describe('the Action, run as the runner runs it', () => {
     assert.equal(api.issues().find((i) => i.number === number)!.state, 'closed');
   });
 
+  test('pages: a private Pages site gets the rendered backup; a public one is refused and the backup still lands', async () => {
+    api.setPages({ enabled: true, public: false });
+    const ok = await runAction({ pages: 'true' });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.outputs['site-url'] ?? '', /^https:\/\//);
+    assert.match(ok.summary, /Browse the backup: https:\/\//);
+    assert.equal(api.pagesDeployments().length, 1);
+    assert.ok(h.artifact.artifacts().some((a) => a.name === 'github-pages'), 'the site was uploaded as the github-pages artifact');
+    const before = git(remote, 'rev-parse', 'main').trim();
+    api.setPages({ public: true });
+    const refused = await runAction({ pages: 'true' });
+    assert.equal(refused.code, 0, 'the backup itself still succeeds');
+    assert.equal(refused.outputs['site-url'], '');
+    assert.match(refused.summary, /site was not published: .*public/i);
+    assert.match(refused.stdout, /::warning::.*not published/);
+    assert.equal(api.pagesDeployments().length, 1, 'no deployment for a public site');
+    assert.notEqual(git(remote, 'rev-parse', 'main').trim(), before, 'the run still committed its report');
+  });
+
   test('a dirty dist/ is caught: the committed bundle equals a fresh build', async () => {
     const out = join(root, 'fresh-dist.js');
     await new Promise<void>((resolve, reject) => {

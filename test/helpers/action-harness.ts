@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubApi, type RunningGitHubApi } from '../../src/sim/github/api/index.ts';
-import { startCacheService, type RunningCacheService } from '../../src/sim/github/cache/index.ts';
+import type { RunningArtifactService } from '../../src/sim/github/artifact/index.ts';
+import type { RunningCacheService } from '../../src/sim/github/cache/index.ts';
+import { startOidcService, type RunningOidcService } from '../../src/sim/github/oidc/index.ts';
+import { startResultsService, type RunningResultsService } from '../../src/sim/github/results.ts';
 import type { SimOptions } from '../../src/sim/projectplace/index.ts';
 import { filesUnder, git, repoRoot, startSim, tempDir, type SimFixture } from './env.ts';
 
@@ -42,6 +45,8 @@ export function parseOutputs(text: string): Record<string, string> {
 export interface ActionHarness {
   fx: SimFixture;
   cache: RunningCacheService;
+  artifact: RunningArtifactService;
+  oidc: RunningOidcService;
   api: RunningGitHubApi;
   root: string;
   /** The bare repository the workflow pushes to. */
@@ -53,8 +58,12 @@ export interface ActionHarness {
 
 export async function createActionHarness(simOptions: SimOptions): Promise<ActionHarness> {
   const fx = await startSim(simOptions);
-  const cache = await startCacheService();
+  // One results service (cache + artifacts) and one runtime token, as the runner gives a job.
+  const results: RunningResultsService = await startResultsService();
+  const { cache, artifact } = results;
+  const oidc = await startOidcService({ requestToken: results.env.ACTIONS_RUNTIME_TOKEN, repository: 'octo-org/backup' });
   const api = await startGitHubApi({ owner: 'octo-org', repo: 'backup' });
+  api.setPagesHooks({ artifactExists: (id) => !!artifact.artifact(id), verifyOidcToken: (t) => !!oidc.verify(t) });
   const root = await tempDir('wb-action-');
   const remote = join(root, 'remote.git');
   git(root, 'init', '-q', '--bare', '-b', 'main', remote);
@@ -101,7 +110,8 @@ export async function createActionHarness(simOptions: SimOptions): Promise<Actio
       GITHUB_ENV: files.env,
       GITHUB_PATH: files.path,
       GIT_LFS_SKIP_SMUDGE: '1',
-      ...cache.env,
+      ...results.env,
+      ...oidc.env,
       'INPUT_HOST': fx.sim.url,
       'INPUT_CLIENT-ID': fx.sim.credentials.clientId,
       'INPUT_CLIENT-SECRET': fx.sim.credentials.clientSecret,
@@ -125,13 +135,16 @@ export async function createActionHarness(simOptions: SimOptions): Promise<Actio
   return {
     fx,
     cache,
+    artifact,
+    oidc,
     api,
     root,
     remote,
     runAction,
     async close() {
       await fx.close();
-      await cache.close();
+      await results.close();
+      await oidc.close();
       await api.close();
     },
   };

@@ -1,7 +1,7 @@
 // `workspace-backup demo` (npm start): the whole product in one command against the built-in simulator, no account needed.
 
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProjectplaceConnector } from '../../connectors/projectplace/index.ts';
 import { sync, type SyncReport } from '../../engine/sync.ts';
@@ -10,6 +10,7 @@ import { SimControl, type SimDump } from '../../sim/control-client.ts';
 import { startProjectplaceSim } from '../../sim/projectplace/index.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { createProgress } from '../progress.ts';
+import { renderRepoSite } from './site.ts';
 import { describeReport } from './sync.ts';
 import { UsageError } from '../usage.ts';
 
@@ -100,6 +101,9 @@ export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; 
     out(`  The backup is a plain git repository: ${dir}`);
     if (target) out(`  One document's story, across its rename:\n    git -C ${JSON.stringify(dir)} log --follow --format='%h %ad %an: %s' --date=short -- ${JSON.stringify(target)}`);
     out(`  Everything the tool recorded: ls ${JSON.stringify(dir + '/.workspace-backup/manifest/projectplace')}`);
+    const site = await renderRepoSite(dir);
+    out(`  The backup as a website (${site.pages} pages): open ${JSON.stringify(join(site.outDir, 'index.html'))}`);
+    out(`    or serve it: node src/cli/main.ts serve --repo ${JSON.stringify(dir)}`);
     return second.complete ? exitCodes.ok : exitCodes.partial;
   } finally {
     await sim.close();

@@ -1,9 +1,10 @@
-// Public entry of the local GitHub REST API (issues today; Pages next): start it on loopback, inspect and steer it.
+// Public entry of the local GitHub REST API (issues and Pages): start it on loopback, inspect and steer it.
 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { applySwitches } from './control.ts';
-import { ACTIONS_BOT, addIssue, defaultSwitches, findRepo, type ApiState, type GitHubApiSwitches, type RequestLogEntry, type UserRecord } from './model.ts';
+import { ACTIONS_BOT, addIssue, defaultSwitches, findRepo, type ApiState, type GitHubApiSwitches, type PagesDeploymentRecord, type PagesHooks, type PagesSwitches, type RequestLogEntry, type UserRecord } from './model.ts';
+import { applyPagesSwitches, initialPagesSwitches } from './pages.ts';
 import { createApiServer } from './server.ts';
 import { snapshotIssues, type Issue } from './snapshot.ts';
 
@@ -19,6 +20,10 @@ export interface GitHubApiOptions {
   switches?: Partial<GitHubApiSwitches>;
   /** Origin for `html_url` fields, default https://github.com. */
   serverUrl?: string;
+  /** GitHub Pages of the repository (default: not enabled). */
+  pages?: Partial<PagesSwitches>;
+  /** Ties Pages deployments to the artifact and OIDC services (see PagesHooks). */
+  pagesHooks?: PagesHooks;
 }
 
 export interface SeedIssue {
@@ -48,6 +53,14 @@ export interface RunningGitHubApi {
   setSwitches(partial: Partial<GitHubApiSwitches>): GitHubApiSwitches;
   /** Puts an issue or pull request in place as if someone had made it on github.com; returns its number. */
   addIssue(input: SeedIssue): number;
+  /** The live Pages switches. */
+  pages(): PagesSwitches;
+  /** Merges Pages switches, e.g. `{ enabled: true, public: false }`, `{ public: 'missing' }`, `{ outcome: 'deployment_failed' }`. */
+  setPages(partial: Partial<PagesSwitches>): PagesSwitches;
+  /** Sets the hooks Pages deployments check artifact ids and OIDC tokens with. */
+  setPagesHooks(hooks: PagesHooks): void;
+  /** Pages deployments created so far, oldest first. */
+  pagesDeployments(): PagesDeploymentRecord[];
   close(): Promise<void>;
   /** Direct access for in-process tests. */
   state: ApiState;
@@ -86,6 +99,7 @@ export function createApiState(opts: GitHubApiOptions = {}): ApiState {
     requests: [],
     rate: { used: 0, resetAt: 0 },
     nextId: { issue: 2_000_000_001, comment: 3_000_000_001, label: 4_000_000_001 },
+    pages: { switches: initialPagesSwitches(opts.pages), deployments: [], hooks: { ...opts.pagesHooks }, privateHost: `${randomBytes(6).toString('hex')}-${owner.toLowerCase()}` },
     now: () => Date.now(),
   };
   if (opts.switches) applySwitches(state, opts.switches);
@@ -119,6 +133,12 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<Runni
       const { user, ...rest } = input;
       return addIssue(state, r, { ...rest, user: userFor(user) }).number;
     },
+    pages: () => state.pages.switches,
+    setPages: (partial) => applyPagesSwitches(state, partial),
+    setPagesHooks(hooks: PagesHooks): void {
+      state.pages.hooks = { ...hooks };
+    },
+    pagesDeployments: () => state.pages.deployments.map((d) => ({ ...d })),
     state,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
@@ -131,6 +151,6 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<Runni
 }
 
 export type { Issue } from './snapshot.ts';
-export type { GitHubApiSwitches, PermissionLevel, RequestLogEntry } from './model.ts';
+export type { GitHubApiSwitches, PagesDeploymentRecord, PagesHooks, PagesSwitches, PermissionLevel, RequestLogEntry } from './model.ts';
 export { Router, type Route, type RouteContext } from './router.ts';
 export { MAX_BODY_CHARS, MAX_TITLE_CHARS } from './issues.ts';

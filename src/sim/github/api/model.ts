@@ -97,6 +97,64 @@ export interface RequestLogEntry {
   status: number;
 }
 
+/** GitHub Pages of the repository as the simulator plays it; tests flip these (see pages.ts). */
+export interface PagesSwitches {
+  /** false: Pages is not enabled: GET /pages and every Pages route answer 404. */
+  enabled: boolean;
+  /**
+   * The `public` field GET /pages answers: true (anyone on the internet), false (private Pages, GitHub Enterprise
+   * Cloud only), or 'missing' to leave the field out of the body.
+   */
+  public: boolean | 'missing';
+  /** `workflow` (source: GitHub Actions) or `legacy` (a branch). */
+  buildType: 'workflow' | 'legacy';
+  cname: string | null;
+  /** How many status polls of a deployment answer `deployment_in_progress` before its final status. */
+  pollsInProgress: number;
+  /** The final status of new deployments: `succeed`, a failure (`deployment_failed`...), or `never` to stay in progress. */
+  outcome: 'succeed' | 'deployment_failed' | 'deployment_content_failed' | 'deployment_lost' | 'never';
+}
+
+export const defaultPagesSwitches: PagesSwitches = {
+  enabled: false,
+  public: true,
+  buildType: 'workflow',
+  cname: null,
+  pollsInProgress: 2,
+  outcome: 'succeed',
+};
+
+export interface PagesDeploymentRecord {
+  /** The id GitHub gives a Pages deployment: the `pages_build_version` (the commit SHA). */
+  id: string;
+  artifactId: number;
+  buildVersion: string;
+  environment: string;
+  oidcToken: string;
+  /** Status polls answered so far. */
+  polls: number;
+  status: string;
+  /** The outcome this deployment will reach (the switch at creation time). */
+  outcome: PagesSwitches['outcome'];
+  createdAt: number;
+}
+
+/** Ties the Pages routes to the other local services; unset hooks accept anything well-formed. */
+export interface PagesHooks {
+  /** Whether an artifact id names an uploaded artifact of this run (e.g. the artifact service's `artifact(id)`). */
+  artifactExists?: (id: number) => boolean;
+  /** Whether an OIDC token is valid (e.g. the OIDC service's `verify`). */
+  verifyOidcToken?: (token: string) => boolean;
+}
+
+export interface PagesState {
+  switches: PagesSwitches;
+  deployments: PagesDeploymentRecord[];
+  hooks: PagesHooks;
+  /** Random part of a private site's *.pages.github.io host, fixed per repository. */
+  privateHost: string;
+}
+
 export interface ApiState {
   token: string;
   /** Origin of github.com pages in `html_url` fields (default https://github.com). */
@@ -106,6 +164,8 @@ export interface ApiState {
   requests: RequestLogEntry[];
   rate: { used: number; resetAt: number };
   nextId: { issue: number; comment: number; label: number };
+  /** GitHub Pages of the (first) repository. */
+  pages: PagesState;
   now(): number;
 }
 

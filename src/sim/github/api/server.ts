@@ -5,12 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { controlRoutes } from './control.ts';
 import { githubError, json, notFound, type ApiRequest, type ApiResponse } from './http.ts';
 import { issueRoutes, repoRoutes } from './issues.ts';
+import { pagesControl, pagesRoutes } from './pages.ts';
 import { findRepo, findRepoById, permissionOf, type ApiState, type RepoRecord } from './model.ts';
 import { Router } from './router.ts';
 
 /** Every GitHub API route the simulator serves; a new area (Pages...) is one more `add`. */
 export function defaultRouter(): Router {
-  return new Router().add(repoRoutes).add(issueRoutes);
+  return new Router().add(repoRoutes).add(issueRoutes).add(pagesRoutes);
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -144,7 +145,7 @@ export function createApiServer(state: ApiState, router: Router = defaultRouter(
         const body = await readBody(req);
         apiReq = toApiRequest(req, body ?? Buffer.alloc(0));
         if (apiReq.path.startsWith('/__sim/')) {
-          send(req, res, controlRoutes(state, apiReq));
+          send(req, res, pagesControl(state, apiReq) ?? controlRoutes(state, apiReq));
           return;
         }
         if (body === null) response = githubError(413, 'Payload Too Large');

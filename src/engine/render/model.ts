@@ -1,0 +1,539 @@
+// Turns the backup's entries and history into the site's pages: one plain data object per page, ready for a template.
+
+import { createHash } from 'node:crypto';
+import type { Entry } from '../entry.ts';
+import { bars, growthChart, type GrowthEvent } from './charts.ts';
+import { dateKey, formatBytes, formatDate, formatDay, shortCommit } from './format.ts';
+import { cachedEncoder, type ContentLinks } from './links.ts';
+import type { SiteInput, SiteVersion } from './types.ts';
+
+export interface Page {
+  /** Path below the site's root, made from ids only. */
+  file: string;
+  template: string;
+  context: Record<string, unknown>;
+}
+
+export interface SearchDoc {
+  /** The page, relative to the site's root. */
+  u: string;
+  /** Name. */
+  n: string;
+  /** Where it is: workspace / folder / … (names, not repo paths). */
+  p: string;
+  /** d(ocument), f(older), w(orkspace). */
+  t: 'd' | 'f' | 'w';
+  /** Deleted (documents, folders) or archived (workspaces). */
+  x?: 1;
+}
+
+interface Node {
+  entry: Entry;
+  page: string;
+  folders: Node[];
+  docs: Entry[];
+  links: Entry[];
+  parent: Node | undefined;
+  workspace: Node;
+  /** Names from the workspace down to this node. */
+  location: string;
+  stats: { docs: number; deleted: number; bytes: number; last: string };
+  synthetic: boolean;
+}
+
+interface DocInfo {
+  page: string;
+  /** The repo path, URL-encoded. */
+  enc: string;
+  versions: SiteVersion[];
+  contentVersions: number;
+  last: string;
+  lastBy: string;
+}
+
+const pageIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Page file stems from ids: the id itself when it is plain and unique in the site, else a hash of source and id. */
+function pageNamer(entries: Entry[]): (e: { source: string; id: string }) => string {
+  const sources = new Map<string, string | null>();
+  for (const e of entries) {
+    const seen = sources.get(e.id);
+    if (seen === undefined) sources.set(e.id, e.source);
+    else if (seen !== e.source) sources.set(e.id, null);
+  }
+  return (e) => {
+    if (pageIdPattern.test(e.id) && sources.get(e.id) !== null) return e.id;
+    return '~' + createHash('sha256').update(`${e.source}\0${e.id}`).digest('hex').slice(0, 20);
+  };
+}
+
+export interface SiteModel {
+  /** How many pages pages() yields. */
+  pageCount: number;
+  /** The pages, made one at a time (100,000 page contexts need not all be in memory at once); `keep` picks by position. */
+  pages(keep?: (index: number) => boolean): Iterable<Page>;
+  search: SearchDoc[];
+}
+
+/** Control characters made visible ("line␊break.txt"): a name is shown as it is, never silently altered by HTML. */
+export function visible(s: string): string {
+  return /[\u0000-\u001f\u007f]/.test(s) ? s.replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0))) : s;
+}
+
+function shown(e: Entry): Entry {
+  const name = visible(e.name);
+  const by = e.modifier && visible(e.modifier.name);
+  if (name === e.name && by === e.modifier?.name) return e;
+  return { ...e, name, ...(e.modifier ? { modifier: { ...e.modifier, name: by! } } : {}) };
+}
+
+export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
+  const input: SiteInput = { ...source, entries: source.entries.map(shown) };
+  const name = pageNamer(input.entries);
+  const search: SearchDoc[] = [];
+  const encode = cachedEncoder();
+  const relFile = (enc: string, root: string) => (links.relative ? root + links.file(enc) : links.file(enc));
+  const relFolder = (enc: string, root: string) => (links.relative ? root + links.folder(enc) : links.folder(enc));
+  const generatedAt = Date.parse(input.generatedAt) || Date.now();
+
+  // The tree: sources → workspaces → folders → documents and links.
+  const bySource = new Map<string, Entry[]>();
+  for (const e of input.entries) {
+    const list = bySource.get(e.source);
+    if (list) list.push(e);
+    else bySource.set(e.source, [e]);
+  }
+  const workspaces: Node[] = [];
+  const sourceOf = new Map<Node, string>();
+  const docInfo = new Map<Entry, DocInfo>();
+  const allDocs: Array<{ entry: Entry; node: Node }> = [];
+
+  for (const [source, entries] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+    const nodes = new Map<string, Node>();
+    const wsNodes = new Map<string, Node>();
+    const mk = (entry: Entry, synthetic = false): Node => {
+      const n: Node = { entry, page: '', folders: [], docs: [], links: [], parent: undefined, workspace: undefined as unknown as Node, location: '', stats: { docs: 0, deleted: 0, bytes: 0, last: '' }, synthetic };
+      return n;
+    };
+    for (const e of entries) {
+      if (e.kind === 'workspace') {
+        const n = mk(e);
+        n.page = `w/${name(e)}.html`;
+        n.workspace = n;
+        wsNodes.set(e.id, n);
+      }
+    }
+    const workspaceFor = (container: string, sample: Entry): Node => {
+      let ws = wsNodes.get(container);
+      if (!ws) {
+        // Items whose workspace has no entry of its own still get a home in the site.
+        const root = sample.path.split('/')[0] ?? source;
+        ws = mk({ source, id: container, kind: 'workspace', name: `Workspace ${container}`, path: `${root}/${container}`, parent: null, container }, true);
+        ws.page = `w/${name(ws.entry)}.html`;
+        ws.workspace = ws;
+        wsNodes.set(container, ws);
+      }
+      return ws;
+    };
+    for (const e of entries) {
+      if (e.kind !== 'folder') continue;
+      const n = mk(e);
+      n.page = `f/${name(e)}.html`;
+      nodes.set(e.id, n);
+    }
+    for (const n of nodes.values()) {
+      const ws = workspaceFor(n.entry.container, n.entry);
+      n.workspace = ws;
+      const parent = n.entry.parent !== null ? nodes.get(n.entry.parent) : undefined;
+      n.parent = parent && !createsCycle(n, parent) ? parent : ws;
+      n.parent.folders.push(n);
+    }
+    for (const e of entries) {
+      if (e.kind !== 'document' && e.kind !== 'link') continue;
+      const ws = workspaceFor(e.container, e);
+      const holder = (e.parent !== null ? nodes.get(e.parent) : undefined) ?? ws;
+      if (e.kind === 'link') holder.links.push(e);
+      else {
+        holder.docs.push(e);
+        allDocs.push({ entry: e, node: holder });
+      }
+    }
+    for (const ws of wsNodes.values()) {
+      workspaces.push(ws);
+      sourceOf.set(ws, source);
+    }
+  }
+
+  for (const { entry } of allDocs) {
+    const versions = input.history.get(entry.id) ?? [];
+    const content = versions.filter((v) => v.change !== 'move');
+    const latest = content[0];
+    docInfo.set(entry, {
+      page: `d/${name(entry)}.html`,
+      enc: encode(entry.path),
+      versions,
+      contentVersions: content.length,
+      last: entry.modifiedAt ?? latest?.date ?? '',
+      lastBy: entry.modifier?.name ?? (latest ? visible(latest.author) : ''),
+    });
+  }
+
+  // Locations and totals, from each workspace down.
+  const visit = (n: Node, location: string) => {
+    n.location = location;
+    n.folders.sort((a, b) => byName(a.entry, b.entry));
+    n.docs.sort(byName);
+    n.links.sort(byName);
+    const s = n.stats;
+    for (const d of n.docs) {
+      const info = docInfo.get(d)!;
+      if (d.deletedAt) s.deleted++;
+      else {
+        s.docs++;
+        s.bytes += d.size ?? 0;
+      }
+      const k = dateKey(info.last);
+      if (k > s.last) s.last = k;
+    }
+    for (const f of n.folders) {
+      visit(f, `${location} / ${f.entry.name}`);
+      s.docs += f.stats.docs;
+      s.deleted += f.stats.deleted;
+      s.bytes += f.stats.bytes;
+      if (f.stats.last > s.last) s.last = f.stats.last;
+    }
+  };
+  for (const ws of workspaces) visit(ws, ws.entry.name);
+
+  const crumbs = (n: Node | undefined, root: string): Array<{ label: string; href?: string }> => {
+    const chain: Node[] = [];
+    for (let c = n; c; c = c.parent) chain.unshift(c);
+    const source = n ? sourceOf.get(n.workspace) ?? '' : '';
+    return [
+      { label: 'All workspaces', href: `${root}index.html` },
+      ...(source ? [{ label: rootName(n!.workspace.entry, source) }] : []),
+      ...chain.map((c) => ({ label: c.entry.name, href: `${root}${c.page}` })),
+    ];
+  };
+
+  const allDocsHolder = new Map(allDocs.map(({ entry, node }) => [entry, node]));
+  const docRow = (d: Entry, root: string, withLocation = false) => {
+    const info = docInfo.get(d)!;
+    const node = allDocsHolder.get(d);
+    return {
+      name: d.name,
+      href: root + info.page,
+      fileHref: relFile(info.enc, root),
+      size: d.size ?? -1,
+      sizeText: formatBytes(d.size),
+      modKey: dateKey(info.last),
+      mod: formatDate(info.last),
+      by: info.lastBy,
+      versions: info.contentVersions,
+      deleted: formatDate(d.deletedAt),
+      deletedKey: dateKey(d.deletedAt),
+      lfs: d.lfs ?? false,
+      ...(withLocation && node ? { location: node.location, locationHref: root + node.page } : {}),
+    };
+  };
+  const folderRow = (f: Node, root: string) => ({
+    name: f.entry.name,
+    href: root + f.page,
+    docs: f.stats.docs,
+    deletedDocs: f.stats.deleted,
+    bytes: f.stats.bytes,
+    sizeText: formatBytes(f.stats.bytes),
+    lastKey: f.stats.last,
+    last: formatDate(f.stats.last),
+    deleted: formatDate(f.entry.deletedAt),
+  });
+  const linkRow = (l: Entry) => ({ name: l.name, url: l.url ?? '', deleted: formatDate(l.deletedAt), modified: formatDate(l.modifiedAt) });
+
+  // Growth over time, from history: every content version changes the bytes, a first version adds a document.
+  const events = new Map<Node, GrowthEvent[]>();
+  for (const { entry, node } of allDocs) {
+    const info = docInfo.get(entry)!;
+    const list = events.get(node.workspace) ?? [];
+    events.set(node.workspace, list);
+    const content = info.versions.filter((v) => v.change !== 'move');
+    let size = 0;
+    if (content.length === 0) {
+      const t = Date.parse(entry.modifiedAt ?? '');
+      if (Number.isFinite(t)) {
+        size = entry.size ?? 0;
+        list.push({ t, docs: 1, bytes: size });
+      }
+    } else {
+      for (let k = content.length - 1; k >= 0; k--) {
+        const v = content[k]!;
+        const t = Date.parse(v.date);
+        if (!Number.isFinite(t)) continue;
+        const s = v.size ?? (k === 0 ? entry.size : undefined) ?? size;
+        list.push({ t, docs: k === content.length - 1 ? 1 : 0, bytes: s - size });
+        size = s;
+      }
+    }
+    const del = Date.parse(entry.deletedAt ?? '');
+    if (Number.isFinite(del) && list.length > 0) list.push({ t: del, docs: -1, bytes: -size });
+  }
+
+  // Workspace and folder pages.
+  const folderPage = (n: Node): Page => {
+    const root = '../';
+    const ws = n.workspace;
+    const isWs = n === ws;
+    const context: Record<string, unknown> = {
+      root,
+      pageTitle: n.entry.name,
+      crumbs: crumbs(n, root),
+      kind: isWs ? 'workspace' : 'folder',
+      node: {
+        name: n.entry.name,
+        id: n.entry.id,
+        source: sourceOf.get(ws) ?? '',
+        path: n.synthetic ? '' : n.entry.path,
+        deleted: formatDate(n.entry.deletedAt),
+        archived: formatDate(ws.entry.archivedAt),
+        docs: n.stats.docs,
+        deletedDocs: n.stats.deleted,
+        sizeText: formatBytes(n.stats.bytes),
+        last: formatDate(n.stats.last),
+      },
+      workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
+      repoHref: n.synthetic ? '' : relFolder(encode(n.entry.path), root),
+      folders: n.folders.map((f) => folderRow(f, root)),
+      docs: n.docs.map((d) => docRow(d, root)),
+      links: n.links.map(linkRow),
+    };
+    if (isWs) context.growth = growthChart(events.get(ws) ?? [], generatedAt);
+    return { file: n.page, template: 'folder.njk', context };
+  };
+  const folders: Node[] = [];
+  const collect = (n: Node) => {
+    folders.push(n);
+    const ws = n.workspace;
+    const isWs = n === ws;
+    search.push({ u: n.page, n: n.entry.name, p: isWs ? rootName(ws.entry, sourceOf.get(ws) ?? '') : n.parent!.location, t: isWs ? 'w' : 'f', ...((isWs ? ws.entry.archivedAt : n.entry.deletedAt) ? { x: 1 as const } : {}) });
+    for (const f of n.folders) collect(f);
+  };
+  for (const ws of workspaces) collect(ws);
+
+  // Document pages.
+  const documentPage = (d: Entry, node: Node): Page => {
+    const root = '../';
+    const info = docInfo.get(d)!;
+    const ws = node.workspace;
+    let n = 0;
+    const total = info.contentVersions;
+    const versions = info.versions.map((v) => {
+      const path = v.path ?? d.path;
+      const isContent = v.change !== 'move';
+      const href = links.version(v.commit, path === d.path ? info.enc : encode(path));
+      const arg = `${v.commit.slice(0, 12)}:${path}`;
+      // Without the blob (a blobless clone), the newest content is the one the manifest describes.
+      const size = v.size ?? (isContent && n === 0 ? d.size : undefined);
+      return {
+        n: isContent ? total - n++ : '',
+        change: isContent ? 'content' : 'moved',
+        date: formatDate(v.date),
+        dateKey: dateKey(v.date),
+        author: visible(v.author),
+        size: size ?? -1,
+        sizeText: formatBytes(size),
+        commit: v.commit,
+        commitShort: shortCommit(v.commit),
+        /** Set when the document had another path in this version. */
+        oldPath: path !== d.path ? path : '',
+        href: href ?? '',
+        cmd: href ? '' : `git show ${shellQuote(arg)}${d.lfs ? ' | git lfs smudge' : ''}`,
+      };
+    });
+    // Shown newest first by date; numbered in the order the backup recorded the contents.
+    versions.sort((a, b) => (a.dateKey < b.dateKey ? 1 : a.dateKey > b.dateKey ? -1 : 0));
+    return {
+      file: info.page,
+      template: 'document.njk',
+      context: {
+        root,
+        pageTitle: d.name,
+        crumbs: [...crumbs(node, root), { label: d.name }],
+        doc: {
+          name: d.name,
+          id: d.id,
+          source: d.source,
+          path: d.path,
+          size: formatBytes(d.size),
+          sizeBytes: d.size ?? null,
+          modified: formatDate(info.last),
+          by: info.lastBy,
+          byEmail: d.modifier?.email ?? '',
+          serviceVersion: d.version ?? '',
+          sha256: d.sha256 ?? '',
+          lfs: d.lfs ?? false,
+          deleted: formatDate(d.deletedAt),
+          versionsKept: total,
+        },
+        location: node.location,
+        locationHref: root + node.page,
+        workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
+        fileHref: relFile(info.enc, root),
+        historyHref: links.history(info.enc) ?? '',
+        historyCmd: links.history(info.enc) ? '' : `git log --follow --format='%h %ad %an: %s' --date=short -- ${shellQuote(d.path)}`,
+        versions,
+      },
+    };
+  };
+  for (const { entry: d, node } of allDocs) search.push({ u: docInfo.get(d)!.page, n: d.name, p: node.location, t: 'd', ...(d.deletedAt ? { x: 1 as const } : {}) });
+
+  // The index: sources, workspaces (active, then archived), pictures, runs.
+  const wsRow = (ws: Node) => ({
+    name: ws.entry.name,
+    href: ws.page,
+    docs: ws.stats.docs,
+    deletedDocs: ws.stats.deleted,
+    bytes: ws.stats.bytes,
+    sizeText: formatBytes(ws.stats.bytes),
+    lastKey: ws.stats.last,
+    last: formatDate(ws.stats.last),
+    archived: formatDate(ws.entry.archivedAt),
+    archivedKey: dateKey(ws.entry.archivedAt),
+    deleted: formatDate(ws.entry.deletedAt),
+  });
+  const sources = [...new Set(workspaces.map((w) => sourceOf.get(w)!))].map((source) => {
+    const list = workspaces.filter((w) => sourceOf.get(w) === source).sort((a, b) => byName(a.entry, b.entry));
+    return {
+      name: list[0] ? rootName(list[0].entry, source) : source,
+      active: list.filter((w) => !w.entry.archivedAt).map(wsRow),
+      archived: list.filter((w) => w.entry.archivedAt).map(wsRow),
+    };
+  });
+  const ranked = [...workspaces].sort((a, b) => b.stats.bytes - a.stats.bytes || byName(a.entry, b.entry)).slice(0, 20);
+  const allEvents = [...events.values()].flat();
+  const totals = {
+    workspaces: workspaces.length,
+    archived: workspaces.filter((w) => w.entry.archivedAt).length,
+    docs: workspaces.reduce((s, w) => s + w.stats.docs, 0),
+    deletedDocs: workspaces.reduce((s, w) => s + w.stats.deleted, 0),
+    sizeText: formatBytes(workspaces.reduce((s, w) => s + w.stats.bytes, 0)),
+    versions: allDocs.reduce((s, { entry }) => s + docInfo.get(entry)!.contentVersions, 0),
+  };
+  const indexPage = (): Page => ({
+    file: 'index.html',
+    template: 'index.njk',
+    context: {
+      root: '',
+      pageTitle: input.title,
+      nav: 'home',
+      crumbs: [],
+      sources,
+      totals,
+      sizeBars: bars(ranked.map((w) => ({ label: w.entry.name, href: w.page, value: w.stats.bytes, text: formatBytes(w.stats.bytes), muted: !!w.entry.archivedAt }))),
+      countBars: bars([...ranked].sort((a, b) => b.stats.docs - a.stats.docs || byName(a.entry, b.entry)).map((w) => ({ label: w.entry.name, href: w.page, value: w.stats.docs, text: String(w.stats.docs), muted: !!w.entry.archivedAt }))),
+      moreWorkspaces: Math.max(0, workspaces.length - ranked.length),
+      growth: growthChart(allEvents, generatedAt),
+      runs: runRows(input.runs),
+      generatedAt: formatDate(input.generatedAt),
+    },
+  });
+
+  // Recently changed: the newest change of every document (a version or a deletion), newest first.
+  const recent = allDocs
+    .map(({ entry }) => {
+      const info = docInfo.get(entry)!;
+      const changed = dateKey(info.last);
+      const deleted = dateKey(entry.deletedAt);
+      const event = deleted && deleted >= changed ? 'deleted' : info.contentVersions > 1 ? 'changed' : 'added';
+      return { entry, key: event === 'deleted' ? deleted : changed, event };
+    })
+    .filter((r) => r.key)
+    .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+    .slice(0, 500);
+  const recentPage = (): Page => ({
+    file: 'recent.html',
+    template: 'recent.njk',
+    context: {
+      root: '',
+      pageTitle: 'Recently changed',
+      nav: 'recent',
+      crumbs: [{ label: 'All workspaces', href: 'index.html' }, { label: 'Recently changed' }],
+      rows: recent.map((r) => ({ ...docRow(r.entry, '', true), event: r.event, when: formatDate(r.key), whenKey: r.key })),
+      limit: 500,
+    },
+  });
+
+  const deleted = allDocs
+    .filter(({ entry }) => entry.deletedAt)
+    .map((r) => ({ ...r, key: dateKey(r.entry.deletedAt) }))
+    .sort((a, b) => (b.key > a.key ? 1 : b.key < a.key ? -1 : byName(a.entry, b.entry)));
+  const deletedPage = (): Page => ({
+    file: 'deleted.html',
+    template: 'deleted.njk',
+    context: {
+      root: '',
+      pageTitle: 'Deleted documents',
+      nav: 'deleted',
+      crumbs: [{ label: 'All workspaces', href: 'index.html' }, { label: 'Deleted documents' }],
+      rows: deleted.map(({ entry }) => docRow(entry, '', true)),
+    },
+  });
+  return {
+    pageCount: 3 + folders.length + allDocs.length,
+    search,
+    *pages(keep = () => true) {
+      let i = 0;
+      if (keep(i++)) yield indexPage();
+      if (keep(i++)) yield recentPage();
+      if (keep(i++)) yield deletedPage();
+      for (const n of folders) if (keep(i++)) yield folderPage(n);
+      for (const { entry, node } of allDocs) if (keep(i++)) yield documentPage(entry, node);
+    },
+  };
+}
+
+function createsCycle(child: Node, parent: Node): boolean {
+  // A manifest whose folders hold each other must not make the site loop: such a folder goes to the workspace root.
+  const seen = new Set<Node>([child]);
+  for (let p: Node | undefined = parent; p; p = p.parent) {
+    if (seen.has(p)) return true;
+    seen.add(p);
+  }
+  return false;
+}
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+
+function byName(a: Entry, b: Entry): number {
+  return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The top folder of a source in the repo ("Projectplace"), as the manifest's paths show it. */
+function rootName(ws: Entry, source: string): string {
+  return ws.path.split('/')[0] || source;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function runRows(runs: Array<Record<string, unknown>>) {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return runs
+    .slice(-10)
+    .reverse()
+    .map((r) => {
+      const counts = r.counts && typeof r.counts === 'object' ? (r.counts as Record<string, unknown>) : {};
+      const failures = Array.isArray(r.failures) ? r.failures.length : 0;
+      return {
+        source: typeof r.source === 'string' ? r.source : '',
+        started: formatDate(typeof r.startedAt === 'string' ? r.startedAt : undefined),
+        day: formatDay(typeof r.startedAt === 'string' ? r.startedAt : undefined),
+        complete: r.complete === true,
+        added: num(counts.new),
+        modified: num(counts.modified),
+        deleted: num(counts.deleted),
+        failed: Math.max(num(counts.failed), failures),
+        skipped: num(counts.skipped),
+        downloaded: formatBytes(num(r.bytesDownloaded)),
+      };
+    });
+}

@@ -1,0 +1,214 @@
+// The static site: loadSiteInput on a real backup repo made by the engine, renderSite's pages, escaping, links, incrementality.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadSiteInput, renderSite, type SiteInput } from '../../src/engine/render/index.ts';
+import { Git } from '../../src/engine/store/git.ts';
+import { filesUnder, manifest, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
+
+const repoUrl = 'https://github.com/example-org/pp-backup';
+const enc = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+
+function pageOf(site: string, file: string): string {
+  return readFileSync(join(site, file), 'utf8');
+}
+
+/** Every http(s) URL a file names, leaving out link targets shown as text (`<code class="url">`), which no browser requests. */
+function urlsIn(text: string): string[] {
+  const withoutShownTargets = text.replace(/<code class="url">[^<]*<\/code>/g, '');
+  return withoutShownTargets.match(/https?:\/\/[^\s"'<>)\\]+/g) ?? [];
+}
+
+describe('the site of a backup', () => {
+  let fx: SimFixture;
+  let repo: string;
+  let site: string;
+  let input: SiteInput;
+  let edited: string;
+  let deleted: string;
+  const ids = { hostile: '' };
+
+  before(async () => {
+    fx = await startSim({ seed: 7, workspaces: 3, documents: 30 });
+    repo = await tempDir('wb-render-');
+    site = join(repo, '.workspace-backup', 'site');
+    const first = await runSync(fx.sim, repo, { recordRun: true });
+    assert.equal(first.complete, true, JSON.stringify(first.failures));
+    const dump = await fx.control.state();
+    const docs = dump.items.filter((i) => i.kind === 'document' && !i.deleted);
+    const hostile = docs.find((d) => d.name === '<script>alert(1)</script>.html');
+    assert.ok(hostile, 'the simulator has a document named <script>alert(1)</script>.html');
+    ids.hostile = String(hostile.id);
+    const target = docs.find((d) => d.id !== hostile.id && d.name.includes(' '))!;
+    const gone = docs.find((d) => d.id !== hostile.id && d.id !== target.id)!;
+    edited = String(target.id);
+    deleted = String(gone.id);
+    const editor = dump.users.find((u) => !u.external && u.id !== target.lastModifier)!;
+    await fx.control.mutate({ op: 'edit', id: target.id, by: editor.id, at: 1_760_000_000 });
+    await fx.control.mutate({ op: 'delete', id: gone.id });
+    const second = await runSync(fx.sim, repo, { recordRun: true, now: () => new Date(Date.now() + 60_000) });
+    assert.equal(second.counts.modified, 1);
+    assert.equal(second.counts.deleted, 1);
+    input = await loadSiteInput(new Git(repo), 'HEAD', { links: { mode: 'local', repoDir: repo } });
+  });
+  after(async () => {
+    await fx.close();
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  test('loadSiteInput reads the manifest, the runs and every document history from the repo', () => {
+    const m = manifest(repo);
+    assert.equal(input.entries.length, m.size);
+    assert.equal(input.runs.length, 2, 'two coverage reports');
+    assert.ok(String(input.runs[0]!.startedAt) < String(input.runs[1]!.startedAt), 'runs oldest first');
+    for (const e of input.entries.filter((x) => x.kind === 'document')) {
+      const versions = input.history.get(e.id);
+      assert.ok(versions && versions.length >= 1, `history of ${e.id}`);
+      const newest = versions.find((v) => v.change !== 'move')!;
+      assert.equal(newest.size, e.size, `size of the newest version of ${e.path}`);
+      assert.equal(newest.path, e.path);
+      assert.match(newest.commit, /^[0-9a-f]{40}$/);
+    }
+    const editedVersions = input.history.get(edited)!;
+    assert.equal(editedVersions.filter((v) => v.change === 'content').length, 2, 'the edit is a second version');
+    assert.equal(editedVersions[0]!.date.slice(0, 19), new Date(1_760_000_000_000).toISOString().slice(0, 19));
+    assert.ok(input.entries.find((e) => e.id === deleted)!.deletedAt);
+  });
+
+  test('renderSite writes a page for every workspace, folder and document', async () => {
+    const r = await renderSite(input, site);
+    const ws = input.entries.filter((e) => e.kind === 'workspace');
+    const folders = input.entries.filter((e) => e.kind === 'folder');
+    const docs = input.entries.filter((e) => e.kind === 'document');
+    assert.equal(r.pages, 3 + ws.length + folders.length + docs.length);
+    assert.equal(r.unchanged, 0);
+    assert.ok(r.written >= r.pages);
+    for (const f of ['index.html', 'recent.html', 'deleted.html', 'assets/site.css', 'assets/site.js', 'assets/minisearch.js', 'assets/search-index.js']) assert.ok(existsSync(join(site, f)), f);
+    for (const e of ws) assert.ok(existsSync(join(site, 'w', `${e.id}.html`)), `workspace ${e.id}`);
+    for (const e of folders) assert.ok(existsSync(join(site, 'f', `${e.id}.html`)), `folder ${e.id}`);
+    for (const e of docs) assert.ok(existsSync(join(site, 'd', `${e.id}.html`)), `document ${e.id}`);
+    // Every page is reachable: the index links each workspace, each folder page its sub-folders and documents.
+    const index = pageOf(site, 'index.html');
+    for (const e of ws) assert.ok(index.includes(`href="w/${e.id}.html"`), `index links workspace ${e.id}`);
+    for (const e of [...folders, ...docs]) {
+      const holder = e.parent ? `f/${e.parent}.html` : `w/${e.container}.html`;
+      assert.ok(pageOf(site, holder).includes(`href="../${e.kind === 'folder' ? 'f' : 'd'}/${e.id}.html"`), `${holder} links ${e.id}`);
+    }
+  });
+
+  test('hostile names are escaped text everywhere, and no javascript: link is made', () => {
+    const pages = filesUnder(site).filter((f) => f.endsWith('.html'));
+    for (const f of pages) {
+      const html = readFileSync(f, 'utf8');
+      assert.ok(!html.includes('<script>alert(1)</script>'), `raw <script> in ${relative(site, f)}`);
+      assert.ok(!/<img src=x/i.test(html), `raw <img> in ${relative(site, f)}`);
+      assert.ok(!/(href|src)="javascript:/i.test(html), `javascript: URL in an attribute of ${relative(site, f)}`);
+      // The only scripts are the site's own files.
+      for (const m of html.matchAll(/<script\b[^>]*>/g)) assert.match(m[0], /^<script src="(\.\.\/)?assets\/site\.js\?v=[0-9a-f]+" defer>$/, relative(site, f));
+    }
+    const page = pageOf(site, `d/${ids.hostile}.html`);
+    assert.ok(page.includes('<h1>&lt;script&gt;alert(1)&lt;/script&gt;.html</h1>'), 'the name is shown as text');
+    assert.ok(page.includes('<title>&lt;script&gt;alert(1)&lt;/script&gt;.html'), 'and in the title');
+    // Names with quotes and ampersands stay inside their attributes.
+    const rd = input.entries.find((e) => e.kind === 'workspace' && e.name.includes('"'));
+    if (rd) assert.ok(pageOf(site, `w/${rd.id}.html`).includes(rd.name.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')));
+  });
+
+  test('a deleted document is marked deleted with its date, and listed on the deleted page', () => {
+    const e = input.entries.find((x) => x.id === deleted)!;
+    const day = e.deletedAt!.slice(0, 10);
+    const page = pageOf(site, `d/${deleted}.html`);
+    assert.match(page, new RegExp(`class="mark mark-deleted"[^>]*>deleted ${day}`));
+    assert.ok(pageOf(site, 'deleted.html').includes(`href="d/${deleted}.html"`));
+    assert.ok(!pageOf(site, `d/${edited}.html`).includes('mark-deleted'));
+  });
+
+  test('local links lead from each page to the file in the backup repo', () => {
+    for (const e of input.entries.filter((x) => x.kind === 'document')) {
+      const pageFile = join(site, 'd', `${e.id}.html`);
+      const href = /href="([^"]+)" id="open-file"/.exec(readFileSync(pageFile, 'utf8'))?.[1];
+      assert.ok(href, `open-file link on ${e.id}`);
+      const target = fileURLToPath(new URL(href.replace(/&amp;/g, '&'), pathToFileURL(pageFile)));
+      assert.equal(resolve(target), resolve(repo, e.path), `link of ${e.id}`);
+      assert.ok(statSync(target).isFile(), target);
+    }
+    // Versions in local mode: the commit and the git command to get it.
+    const page = pageOf(site, `d/${edited}.html`);
+    const commit = input.history.get(edited)![0]!.commit;
+    assert.ok(page.includes(commit.slice(0, 10)));
+    assert.ok(page.includes(`git show &#39;${commit.slice(0, 12)}:`), 'a copy-able git show command');
+  });
+
+  test('a second render of unchanged input writes nothing', async () => {
+    const r = await renderSite(input, site);
+    assert.equal(r.written, 0);
+    assert.equal(r.unchanged, r.pages + 6);
+  });
+
+  test('a page changed on disk is put right by the next render', async () => {
+    const file = join(site, 'd', `${edited}.html`);
+    const good = readFileSync(file, 'utf8');
+    (await import('node:fs')).writeFileSync(file, good.replace('Versions', 'Tampered'));
+    const r = await renderSite(input, site);
+    assert.equal(r.written, 1);
+    assert.equal(readFileSync(file, 'utf8'), good);
+  });
+
+  test('one changed document rewrites only a few pages', async () => {
+    await fx.control.mutate({ op: 'edit', id: Number(edited), at: 1_770_000_000 });
+    const report = await runSync(fx.sim, repo, { now: () => new Date(Date.now() + 120_000) });
+    assert.equal(report.counts.modified, 1);
+    const next = await loadSiteInput(new Git(repo), 'HEAD', { links: { mode: 'local', repoDir: repo } });
+    next.generatedAt = input.generatedAt;
+    const before = statSync(join(site, 'd', `${edited}.html`)).mtimeMs;
+    const r = await renderSite(next, site);
+    const depth = input.entries.find((e) => e.id === edited)!.path.split('/').length - 2;
+    // The document, its folders up to the workspace, the index, the recent page, the search index.
+    assert.ok(r.written >= 2 && r.written <= depth + 5, `written ${r.written}`);
+    assert.ok(statSync(join(site, 'd', `${edited}.html`)).mtimeMs > before || r.written > 0);
+    assert.match(pageOf(site, `d/${edited}.html`), /Versions <span class="count">3<\/span>/);
+  });
+
+  test('github mode links to blob and commits URLs, and names no other host', async () => {
+    const out = await tempDir('wb-render-gh-');
+    try {
+      await renderSite({ ...input, links: { mode: 'github', repoUrl, branch: 'main' } }, out);
+      const e = input.entries.find((x) => x.id === edited)!;
+      const page = pageOf(out, `d/${edited}.html`).replace(/&amp;/g, '&');
+      assert.ok(page.includes(`href="${repoUrl}/blob/main/${enc(e.path)}"`), 'the file on the branch');
+      assert.ok(page.includes(`href="${repoUrl}/commits/main/${enc(e.path)}"`), 'its history');
+      for (const v of input.history.get(edited)!) assert.ok(page.includes(`href="${repoUrl}/blob/${v.commit}/${enc(v.path!)}"`), `version ${v.commit}`);
+      const folder = input.entries.find((x) => x.kind === 'folder')!;
+      assert.ok(pageOf(out, `f/${folder.id}.html`).replace(/&amp;/g, '&').includes(`href="${repoUrl}/tree/main/${enc(folder.path)}"`));
+      // The Pages site carries no document bytes: only pages and the site's assets.
+      for (const f of filesUnder(out)) assert.match(relative(out, f), /^(index|recent|deleted)\.html$|^[wfd]\/[^/]+\.html$|^assets\/(site\.css|site\.js|minisearch\.js|search-index\.js)$|^\.nojekyll$|^robots\.txt$|^\.render-state\.json$/);
+      for (const [dir, allowed] of [[out, [repoUrl]], [site, []]] as const) {
+        for (const f of filesUnder(dir).filter((x) => /\.(html|js|css)$/.test(x))) {
+          for (const url of urlsIn(readFileSync(f, 'utf8'))) {
+            assert.ok(allowed.some((a) => url.startsWith(a + '/')), `${relative(dir, f)} names ${url}`);
+          }
+        }
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  test('the search index lists every document and folder by name', () => {
+    const text = readFileSync(join(site, 'assets', 'search-index.js'), 'utf8');
+    const data = JSON.parse(text.slice(text.indexOf('=') + 1).trim().replace(/;$/, '')) as { docs: Array<[string, string, number, number]>; locations: string[] };
+    const pages = new Set(data.docs.map((d) => d[0]));
+    for (const e of input.entries) {
+      if (e.kind === 'document') assert.ok(pages.has(`d/${e.id}`), e.id);
+      if (e.kind === 'folder') assert.ok(pages.has(`f/${e.id}`), e.id);
+    }
+    assert.ok(data.docs.some((d) => d[1] === '<script>alert(1)</script>.html'), 'names are data, escaped by JSON');
+    const del = data.docs.find((d) => d[0] === `d/${deleted}`)!;
+    assert.equal(del[3], 1, 'deleted documents are flagged');
+    assert.ok(data.locations[del[2]]!.length > 0);
+  });
+});
