@@ -19,6 +19,6 @@ export const exitCodes = {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return exitCodes.config;
   if (error instanceof AuthError) return exitCodes.auth;
-  if (error instanceof Error && (error.name === 'ServiceError' || error.name === 'GitError' || error.name === 'TransferError')) return exitCodes.failed;
+  if (error instanceof Error && (error.name === 'ServiceError' || error.name === 'GitError' || error.name === 'TransferError' || error.name === 'DiskFullError')) return exitCodes.failed;
   return exitCodes.internal;
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { AuthError, ConfigError, ServiceError } from '../lib/errors.ts';
+import { AuthError, ConfigError, DiskFullError, diskFullError, isDiskFull, ServiceError } from '../lib/errors.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { entryToLine, type Entry } from './entry.ts';
@@ -92,6 +92,16 @@ const botIdentity = { name: 'workspace-backup', email: 'workspace-backup@users.n
 const importRef = 'refs/workspace-backup/import';
 
 export async function sync(opts: SyncOptions): Promise<SyncReport> {
+  try {
+    return await syncOnce(opts);
+  } catch (e) {
+    // git, SQLite and node each word a full disk their own way: one clear error for all of them.
+    if (isDiskFull(e) && !(e instanceof DiskFullError)) throw diskFullError(opts.repoDir, e);
+    throw e;
+  }
+}
+
+async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
   const log = opts.logger ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
@@ -205,7 +215,7 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
           if (change.type === 'new') report.documents.added++;
           else if (change.type === 'modified') report.documents.changed++;
         } catch (e) {
-          if (e instanceof AuthError) throw e;
+          if (e instanceof AuthError || isDiskFull(e)) throw e;
           counts.failed++;
           failures.push({ id: item.id, path: change.path, action: change.type === 'new' ? 'download' : 'update', error: (e as Error).message });
           log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);

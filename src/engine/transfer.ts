@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TransferError } from '../lib/errors.ts';
+import { diskFullError, isDiskFull, TransferError } from '../lib/errors.ts';
 import { withRetry, type RetryOptions } from '../lib/http/retry.ts';
 import type { Connector, Item } from './model.ts';
 
@@ -53,6 +53,8 @@ export async function downloadToTemp(connector: Connector, item: Item, opts: Tra
       download.cancel();
       await rm(file, { force: true });
       if (e instanceof TransferError) throw e;
+      // A full disk is not the service's fault and no retry will help: stop the run.
+      if (isDiskFull(e)) throw diskFullError(opts.tempDir, e);
       throw new TransferError(`download of document ${item.id} broke after ${size} bytes: ${(e as Error).message}`, { cause: e });
     }
   }, opts.retry);

@@ -29,3 +29,28 @@ export class ServiceError extends Error {
 export class TransferError extends Error {
   override name = 'TransferError';
 }
+
+/** The disk holding the backup (or its temp files) is full: the run stops, keeping the last complete backup. */
+export class DiskFullError extends Error {
+  override name = 'DiskFullError';
+}
+
+/** Is this (or what caused it) a full disk or exceeded quota, from node, git or SQLite? */
+export function isDiskFull(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DiskFullError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+    if (/no space left on device|out of diskspace|disk quota exceeded|database or disk is full|SQLITE_FULL/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** A DiskFullError that says where and what to do, from whichever layer noticed. */
+export function diskFullError(where: string, cause: unknown): DiskFullError {
+  const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new DiskFullError(
+    `the disk holding ${where} is full (${detail}). Nothing from this run was committed and the last complete backup is intact; free some space or move the backup, then run again`,
+    { cause },
+  );
+}
