@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createActionHarness, filesUnder, type ActionHarness, type ActionRun } from '../helpers/action-harness.ts';
 import { blobSha256, git, repoRoot, type SimFixture } from '../helpers/env.ts';
+import { findLeaks, simSecrets, tracesUnder } from '../helpers/secrets.ts';
 
 describe('the Action, run as the runner runs it', () => {
   let h: ActionHarness;
@@ -29,10 +30,17 @@ describe('the Action, run as the runner runs it', () => {
 
   function assertNoSecrets(run: ActionRun): void {
     assert.ok(run.stdout.includes(`::add-mask::${fx.sim.credentials.clientSecret}`), 'the client secret is registered with the runner for masking');
-    const secrets = [fx.sim.credentials.clientSecret, api.token];
+    const secrets = [...simSecrets(fx.sim), api.token];
     const stateFiles = filesUnder(join(run.workspace, '.git', 'workspace-backup')).filter((f) => f.endsWith('.db'));
-    const everything = [shown(run.stdout), shown(run.stderr), run.summary, JSON.stringify(run.outputs), ...stateFiles.map((f) => readFileSync(f, 'latin1'))].join('\n');
-    for (const s of secrets) assert.ok(!everything.includes(s), `a secret (${s.slice(0, 4)}…) leaked`);
+    assert.ok(stateFiles.length > 0, 'the state file (what goes to the cache) was searched');
+    const traces = [
+      { where: 'output', text: [shown(run.stdout), shown(run.stderr)].join('\n') },
+      { where: 'summary and outputs', text: run.summary + JSON.stringify(run.outputs) },
+      // The job's workspace (state, LFS objects, git objects) and what was pushed.
+      ...tracesUnder(run.workspace),
+      ...tracesUnder(remote),
+    ];
+    assert.deepEqual(findLeaks(traces, secrets), []);
   }
 
   async function downloads(): Promise<number> {
@@ -40,8 +48,10 @@ describe('the Action, run as the runner runs it', () => {
   }
 
   test('run 1 backs up everything and pushes it, LFS objects included', async () => {
-    const r = await runAction({});
+    // With the runner's debug logging on (ACTIONS_STEP_DEBUG), as an admin would turn it on to investigate.
+    const r = await runAction({}, { RUNNER_DEBUG: '1' });
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /::debug::/);
     assert.ok(Number(r.outputs['documents-added']) >= 25, JSON.stringify(r.outputs));
     assert.equal(r.outputs.complete, 'true');
     assert.equal(git(remote, 'rev-parse', 'main').trim(), r.outputs['commit-sha']);

@@ -52,7 +52,7 @@ export interface ActionHarness {
   /** The bare repository the workflow pushes to. */
   remote: string;
   /** A fresh job: checkout as the example workflow does it (blobless, sparse, no LFS smudge), then node dist/index.js. */
-  runAction(inputs: Record<string, string>): Promise<ActionRun>;
+  runAction(inputs: Record<string, string>, extraEnv?: NodeJS.ProcessEnv): Promise<ActionRun>;
   close(): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ export async function createActionHarness(simOptions: SimOptions): Promise<Actio
   git(seed, '-c', 'user.name=Admin', '-c', 'user.email=admin@example.com', 'commit', '-qm', 'Start');
   git(seed, 'push', '-q', 'origin', 'main');
   let runNumber = 0;
-  async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
+  async function runAction(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Promise<ActionRun> {
     runNumber++;
     const job = join(root, `job-${runNumber}`);
     const workspace = join(job, 'workspace');
@@ -118,6 +118,7 @@ export async function createActionHarness(simOptions: SimOptions): Promise<Actio
       'INPUT_GITHUB-TOKEN': api.token,
       'INPUT_LFS-THRESHOLD': '1MiB',
       ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+      ...extraEnv,
     };
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [join(repoRoot, 'dist/index.js')], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
