@@ -1,11 +1,10 @@
 // Local GitHub Actions artifact service (Twirp ArtifactService v4+ over azurite) for running the real @actions/artifact in tests.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BlobSASPermissions, SASProtocol, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from '../cache/azurite.ts';
 import { randomSecret, signJwt } from '../oidc/jwt.ts';
+import { TwirpError, field, int64, startTwirpServer, str, wrapper, type Json, type TwirpCall, type TwirpMethod } from '../twirp.ts';
 
 export interface ArtifactServiceOptions {
   /** Port of the Twirp server (default: a free one). */
@@ -18,11 +17,7 @@ export interface ArtifactServiceOptions {
   now?: () => number;
 }
 
-export interface ArtifactCall {
-  method: string;
-  request: unknown;
-  status: number;
-}
+export type ArtifactCall = TwirpCall;
 
 export interface ArtifactInfo {
   /** The database id: what uploadArtifact returns, ListArtifacts calls `database_id`, and Pages deployments take as `artifact_id`. */
@@ -65,9 +60,7 @@ export interface RunningArtifactService {
 }
 
 export const ARTIFACT_SERVICE = 'github.actions.results.api.v1.ArtifactService';
-const PREFIX = `/twirp/${ARTIFACT_SERVICE}/`;
 const CONTAINER = 'actions-results';
-const MAX_BODY = 1024 * 1024;
 /** The characters upload-artifact refuses in names (the service does the same). */
 const BAD_NAME = /[":<>|*?\r\n\\/]/;
 
@@ -83,51 +76,6 @@ interface Artifact {
   size: number;
   digest: string | null;
   finalized: boolean;
-}
-
-class TwirpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, msg: string) {
-    super(msg);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-type Json = Record<string, unknown>;
-
-/** proto3 JSON accepts the proto (snake_case) name and the lowerCamelCase name. */
-function field(body: Json, snake: string): unknown {
-  const camel = snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return body[snake] ?? body[camel];
-}
-
-function str(body: Json, name: string, required: boolean): string | undefined {
-  const v = field(body, name);
-  if (v === undefined || v === null || v === '') {
-    if (required) throw new TwirpError(400, 'invalid_argument', `${name} is required`);
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new TwirpError(400, 'invalid_argument', `${name} must be a string`);
-  return v;
-}
-
-/** A google.protobuf wrapper (StringValue, Int64Value) in JSON: the bare value, or {value} from lenient writers. */
-function wrapper(body: Json, name: string): string | undefined {
-  let v = field(body, name);
-  if (typeof v === 'object' && v !== null && 'value' in v) v = (v as { value: unknown }).value;
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  throw new TwirpError(400, 'invalid_argument', `${name} must be a scalar`);
-}
-
-function int64(body: Json, name: string): number | undefined {
-  const v = field(body, name);
-  if (v === undefined || v === null) return undefined;
-  const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new TwirpError(400, 'invalid_argument', `${name} must be a non-negative integer`);
-  return n;
 }
 
 function rfc3339(ms: number): string {
@@ -160,7 +108,6 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
   const credential = new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY);
 
   const all: Artifact[] = [];
-  const calls: ArtifactCall[] = [];
   let nextId = 1;
 
   const live = (a: Artifact): boolean => a.finalized && (a.expiresAt === null || a.expiresAt > now());
@@ -200,7 +147,7 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
     ...(a.digest !== null && { digest: a.digest }),
   });
 
-  const methods: Record<string, (body: Json) => Promise<Json>> = {
+  const methods: Record<string, TwirpMethod> = {
     async CreateArtifact(body) {
       const { run, job } = checkIds(body);
       const name = str(body, 'name', true) as string;
@@ -279,72 +226,8 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
     },
   };
 
-  const send = (res: ServerResponse, status: number, body: Json): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const method = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path;
-    let request: unknown = undefined;
-    let status = 500;
-    try {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > MAX_BODY) throw new TwirpError(400, 'malformed', 'request body too large');
-        chunks.push(chunk);
-      }
-      const raw = Buffer.concat(chunks).toString('utf8');
-      request = raw;
-      if (!path.startsWith(PREFIX)) throw new TwirpError(404, 'bad_route', `no handler for path "${path}"`);
-      if (req.method !== 'POST') throw new TwirpError(404, 'bad_route', `unsupported method "${req.method}" (only POST is allowed)`);
-      if ((req.headers.authorization ?? '') !== `Bearer ${token}`) throw new TwirpError(401, 'unauthenticated', 'invalid or missing runtime token');
-      const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
-      if (!handler) throw new TwirpError(404, 'bad_route', `no handler for path "${path}"`);
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      if (contentType !== 'application/json') throw new TwirpError(404, 'bad_route', `unexpected Content-Type: "${contentType}" (this service only speaks JSON)`);
-      let body: unknown;
-      try {
-        body = raw === '' ? {} : JSON.parse(raw);
-      } catch {
-        throw new TwirpError(400, 'malformed', 'the request could not be decoded: invalid JSON');
-      }
-      request = body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TwirpError(400, 'malformed', 'the request could not be decoded: not a JSON object');
-      const out = await handler(body as Json);
-      status = 200;
-      send(res, status, out);
-    } catch (err) {
-      const e = err instanceof TwirpError ? err : new TwirpError(500, 'internal', err instanceof Error ? err.message : String(err));
-      status = e.status;
-      if (!res.headersSent) send(res, status, { code: e.code, msg: e.message });
-      else res.destroy();
-    } finally {
-      calls.push({ method, request, status });
-    }
-  };
-
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    await azurite.close();
-    throw err;
-  }
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}/`;
+  const server = await startTwirpServer({ service: ARTIFACT_SERVICE, token, methods, port: opts.port, release: () => azurite.close() });
+  const url = server.url;
 
   const info = (a: Artifact): ArtifactInfo => ({
     id: a.id,
@@ -359,7 +242,6 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
     blob: a.blob,
   });
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     env: { ACTIONS_RESULTS_URL: url, ACTIONS_RUNTIME_TOKEN: token },
@@ -375,16 +257,7 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
       if (!a) throw new Error(`no artifact ${id}`);
       return azurite.container.getBlobClient(a.blob).downloadToBuffer();
     },
-    calls: () => calls.map((c) => ({ ...c })),
-    close() {
-      closed ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await azurite.close();
-      })();
-      return closed;
-    },
+    calls: server.calls,
+    close: server.close,
   };
 }
