@@ -8,6 +8,7 @@ import { ProjectplaceConnector } from '../connectors/projectplace/index.ts';
 import { loadSiteInput, renderSite } from '../engine/render/index.ts';
 import { Git } from '../engine/store/git.ts';
 import { sync, type SyncReport } from '../engine/sync.ts';
+import { verifyBackup, type VerifyReport } from '../engine/verify.ts';
 import { RateLimiter } from '../lib/http/limiter.ts';
 import { Logger, maskSecrets } from '../lib/log.ts';
 import { reportRunToIssue } from './alert-issue.ts';
@@ -15,7 +16,7 @@ import { getSettings, type ActionSettings } from './input-helper.ts';
 import { publishSite, type PublishResult } from './pages.ts';
 import { pushBackup } from './push.ts';
 import { restoreState, saveState } from './state-cache.ts';
-import { setOutputs, summaryMarkdown } from './summary.ts';
+import { setOutputs, setVerifyOutput, summaryMarkdown } from './summary.ts';
 
 const logger = new Logger({
   debug: core.isDebug(),
@@ -74,6 +75,13 @@ export async function run(): Promise<void> {
       deadline: s.config.maxRunMinutes ? started + s.config.maxRunMinutes * 60_000 : undefined,
       logger,
     });
+    // Every night the cheap check (manifest ↔ tree ↔ state); on a full resync, everything on the runner read back.
+    // The Action's clone is blobless and holds no LFS objects: what only the remote holds is counted, not read.
+    let verified: VerifyReport | undefined;
+    if (!s.dryRun && report.commitSha) {
+      verified = await verifyBackup({ repoDir: s.config.repoPath, branch: s.config.branch, statePath, readData: s.fullResync, objectsMayBeRemote: true, logger });
+      for (const p of verified.problems) (p.severity === 'error' ? core.error : core.warning)(`verify: ${p.detail}. ${p.fix}`);
+    }
     const pushed = !s.dryRun && s.push && report.commitSha !== report.headBefore;
     if (pushed) await pushBackup(git, s.config.branch, s.githubToken || undefined);
     if (!s.dryRun) await saveState(statePath, s.cacheKey);
@@ -81,12 +89,16 @@ export async function run(): Promise<void> {
     const reportPath = join(s.runnerTemp, 'workspace-backup-report.json');
     await writeFile(reportPath, JSON.stringify(report, null, 2));
     const note = site ? (site.published ? `Browse the backup: ${site.url}` : `The site was not published: ${site.reason}`) : undefined;
-    const markdown = summaryMarkdown(report, { seconds: (Date.now() - started) / 1000, pushed, note });
+    const markdown = summaryMarkdown(report, { seconds: (Date.now() - started) / 1000, pushed, note, verify: verified });
     await core.summary.addRaw(markdown).write();
     setOutputs(report, reportPath);
+    setVerifyOutput(verified);
     core.setOutput('site-url', site?.published ? site.url : '');
-    if (!s.dryRun) await alert(s, report.complete ? 'complete' : 'incomplete', markdown);
-    if (!report.complete) core.warning('The backup is incomplete: what failed or was left is retried by the next run (see the job summary).');
+    const damaged = verified !== undefined && !verified.ok;
+    if (!s.dryRun) await alert(s, damaged ? 'failed' : report.complete ? 'complete' : 'incomplete', markdown);
+    // Pushed and saved all the same: a damaged backup loses nothing more by being kept, and the summary says what to do.
+    if (damaged) core.setFailed(`verify found ${verified!.problems.filter((p) => p.severity === 'error').length} problems in the backup repository (see the job summary)`);
+    else if (!report.complete) core.warning('The backup is incomplete: what failed or was left is retried by the next run (see the job summary).');
   } catch (e) {
     const message = maskSecrets((e as Error).message ?? String(e));
     core.setOutput('complete', 'false');

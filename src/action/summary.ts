@@ -2,6 +2,7 @@
 
 import * as core from '@actions/core';
 import type { SyncReport } from '../engine/sync.ts';
+import type { VerifyReport } from '../engine/verify.ts';
 import { formatBytes } from '../lib/format.ts';
 
 function escapeCell(s: string): string {
@@ -18,8 +19,18 @@ export function setOutputs(report: SyncReport, reportPath: string): void {
   core.setOutput('complete', String(report.complete));
 }
 
+export function setVerifyOutput(v: VerifyReport | undefined): void {
+  core.setOutput('verified', v ? String(v.ok) : '');
+}
+
+function verifyCell(v: VerifyReport): string {
+  const errors = v.problems.filter((p) => p.severity === 'error').length;
+  const what = `${v.checked.entries} entries, ${v.checked.files} files${v.readData ? `, ${formatBytes(v.checked.bytes)} read back` : ''}${v.checked.notLocal ? `, ${v.checked.notLocal} held only by the remote` : ''}`;
+  return errors ? `**${errors} problems** (${what})` : `ok (${what})`;
+}
+
 /** Markdown for the job summary (also used as the alert issue's body). */
-export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pushed: boolean; note?: string }): string {
+export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pushed: boolean; note?: string; verify?: VerifyReport }): string {
   const c = report.counts;
   const lines: string[] = [];
   lines.push(`## Projectplace backup: ${report.dryRun ? 'dry run' : report.complete ? 'complete' : 'INCOMPLETE'}`);
@@ -31,6 +42,7 @@ export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pus
   lines.push(`| commit | ${report.commitSha ? `\`${report.commitSha.slice(0, 12)}\`` : '—'}${opts.pushed ? ' (pushed)' : ''} |`);
   if (report.drift.length) lines.push(`| repaired drift | ${report.drift.length} |`);
   if (report.stateRebuilt) lines.push('| state | rebuilt from the repository manifest |');
+  if (opts.verify) lines.push(`| verify${opts.verify.readData ? ' (read back)' : ''} | ${verifyCell(opts.verify)} |`);
   lines.push('', '### Workspaces', '', '| workspace | listed | changes |', '|---|---|---|');
   for (const w of report.workspaces) {
     const changes = Object.entries(w.changes).map(([k, v]) => `${v} ${k}`).join(', ') || '—';
@@ -39,6 +51,12 @@ export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pus
   if (report.drift.length) {
     lines.push('', '### Drift repaired (the repository held other bytes than Projectplace)', '');
     for (const d of report.drift.slice(0, 50)) lines.push(`- \`${escapeCell(d.path)}\``);
+  }
+  const verifyErrors = opts.verify?.problems.filter((p) => p.severity === 'error') ?? [];
+  if (verifyErrors.length) {
+    lines.push('', '### Verify found problems', '', 'The backup in the repository does not match its manifest. Nothing was deleted; each line says what to do.', '');
+    for (const p of verifyErrors.slice(0, 50)) lines.push(`- ${p.kind}${p.path ? ` \`${escapeCell(p.path)}\`` : ''}: ${escapeCell(p.detail)}. ${escapeCell(p.fix)}`);
+    if (verifyErrors.length > 50) lines.push(`- … and ${verifyErrors.length - 50} more (run \`workspace-backup verify\` on a clone)`);
   }
   if (report.failures.length) {
     lines.push('', '### Failures', '', 'What failed is retried by the next run; nothing already backed up was changed.', '');

@@ -14,11 +14,14 @@ export const exitCodes = {
   partial: 4,
   /** The service or the repository failed in a way that stopped the run; what was committed stays. */
   failed: 5,
+  /** verify found errors in the backup, or restore found the data it needs missing or damaged. */
+  verifyFailed: 6,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return exitCodes.config;
   if (error instanceof AuthError) return exitCodes.auth;
+  if (error instanceof Error && error.name === 'DamagedBackupError') return exitCodes.verifyFailed;
   if (error instanceof Error && (error.name === 'ServiceError' || error.name === 'GitError' || error.name === 'TransferError' || error.name === 'DiskFullError')) return exitCodes.failed;
   return exitCodes.internal;
 }

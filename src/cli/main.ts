@@ -10,6 +10,8 @@ Usage: workspace-backup <command> [options]
 
 Commands:
   sync   --config <file>     back up now (only new and changed documents are downloaded)
+  verify --config <file>     check the backup against its manifest; --read-data reads every byte (or --repo <folder>)
+  restore --config <file>    get a document (--id, --path) or a workspace (--workspace) back, as of --at <date>
   render --config <file>     build the HTML browser of the backup (or --repo <folder>)
   serve  --config <file>     build it and serve it on http://127.0.0.1:8080/
   demo   [--dir <folder>]    a full demo against the built-in Projectplace simulator (what npm start runs)
@@ -18,7 +20,11 @@ Commands:
 Run 'workspace-backup <command> --help' for a command's options.
 Example configuration (backup.json):
   { "host": "https://api.projectplace.com", "client-id": "...", "client-secret": "...", "repo-path": "./backup" }
-Secrets may instead come from the environment: WORKSPACE_BACKUP_CLIENT_SECRET, WORKSPACE_BACKUP_CONSUMER_SECRET, ...`;
+Secrets may instead come from the environment: WORKSPACE_BACKUP_CLIENT_SECRET, WORKSPACE_BACKUP_CONSUMER_SECRET, ...
+
+Exit codes: 0 done, 1 unexpected error, 2 bad command line or configuration, 3 credentials refused,
+4 sync finished with failures, 5 stopped by a service or repository error, 6 verify found errors in the backup
+(or restore found the data it needs missing or damaged).`;
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [command, ...rest] = argv;
@@ -26,6 +32,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     switch (command) {
       case 'sync':
         return await (await import('./commands/sync.ts')).runSync(rest, io);
+      case 'verify':
+        return await (await import('./commands/verify.ts')).runVerify(rest, io);
+      case 'restore':
+        return await (await import('./commands/restore.ts')).runRestore(rest, io);
       case 'render':
         return await (await import('./commands/site.ts')).runRender(rest, io);
       case 'serve':

@@ -54,6 +54,8 @@ describe('the Action, run as the runner runs it', () => {
     assert.match(r.stdout, /::debug::/);
     assert.ok(Number(r.outputs['documents-added']) >= 25, JSON.stringify(r.outputs));
     assert.equal(r.outputs.complete, 'true');
+    assert.equal(r.outputs.verified, 'true');
+    assert.match(r.summary, /\| verify \| ok \(\d+ entries/);
     assert.equal(git(remote, 'rev-parse', 'main').trim(), r.outputs['commit-sha']);
     assert.match(r.summary, /Projectplace backup: complete/);
     assert.match(r.summary, /\| new \| \d+ \|/);
@@ -117,6 +119,30 @@ describe('the Action, run as the runner runs it', () => {
     assert.equal(blobSha256(remote, victim.path, 'main'), victim.sha256, 'the remote holds the right bytes again');
     assert.ok(Number(r.outputs['documents-changed']) >= 1);
     assert.equal(r.outputs['documents-deleted'], '0');
+    assert.equal(r.outputs.verified, 'true');
+  });
+
+  test('the nightly verify catches a document removed from the repo by hand; the job fails saying what to do, and a full resync repairs it', async () => {
+    const manual = join(root, 'manual-rm');
+    git(root, 'clone', '-q', remote, manual);
+    const file = git(manual, 'ls-tree', '-r', '--name-only', 'HEAD', 'Projectplace/').trim().split('\n').find((f) => !f.endsWith('.url'))!;
+    git(manual, 'rm', '-q', '--', file);
+    git(manual, '-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '-qm', 'tidy up');
+    git(manual, 'push', '-q', 'origin', 'main');
+
+    const r = await runAction({});
+    assert.notEqual(r.code, 0, 'the job fails');
+    assert.equal(r.outputs.verified, 'false');
+    assert.match(r.summary, /Verify found problems/);
+    assert.ok(r.summary.includes(file.replace(/[|<>&]/g, (c) => ({ '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!)), 'the summary names the file');
+    assert.match(r.summary, /full-resync/, 'and says what to do');
+    assert.equal(git(remote, 'rev-parse', 'main').trim(), r.outputs['commit-sha'], 'the run was still pushed');
+
+    const fixed = await runAction({ 'full-resync': 'true' });
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    assert.equal(fixed.outputs.verified, 'true');
+    assert.match(fixed.summary, /\| verify \(read back\) \| ok/);
+    assert.ok(git(remote, 'ls-tree', '-r', '--name-only', 'main', '--', file).trim() === file, 'the file is back');
   });
 
   test('failing runs open one alert issue and update it; a good run closes it', async () => {

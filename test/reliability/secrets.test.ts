@@ -75,6 +75,22 @@ describe('secrets never leave the process', () => {
     record('serve', served);
   });
 
+  test('verify and restore, with --debug', async () => {
+    const c2 = join(dir, 'conf', 'oauth2', 'backup.json');
+    const v = await runCli(['verify', '--config', c2, '--read-data', '--debug']);
+    record('verify', v);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const doc = (await fx.control.state()).items.find((i) => i.kind === 'document')!;
+    const r1 = await runCli(['restore', '--config', c2, '--id', String(doc.id), '--to', join(dir, 'repos', 'restored-doc'), '--debug']);
+    record('restore document', r1);
+    assert.equal(r1.code, 0, r1.stdout + r1.stderr);
+    const ws = (await fx.control.state()).workspaces[0]!;
+    const r2 = await runCli(['restore', '--config', c2, '--workspace', String(ws.id), '--to', join(dir, 'repos', 'restored-ws'), '--debug']);
+    record('restore workspace', r2);
+    assert.equal(r2.code, 0, r2.stdout + r2.stderr);
+    assert.match(r2.stderr + r2.stdout, /git /, 'debug output shows git commands');
+  });
+
   test('nothing anywhere holds a credential, a token or a signature', () => {
     const secrets = [...simSecrets(fx.sim), 'wrong-token-secret-9876', 'not-the-secret-' + fx.sim.credentials.clientSecret.slice(0, 4)];
     assert.ok(secrets.length >= 6, `secrets collected: ${secrets.length}`);

@@ -50,10 +50,10 @@ export class Git {
     });
   }
 
-  /** Spawns git with pipes for streaming use (fast-import). */
-  spawn(args: string[]) {
+  /** Spawns git with pipes for streaming use (fast-import, cat-file --batch). */
+  spawn(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
     this.#log.debug(`git ${args.join(' ')}`);
-    return spawn('git', args, { cwd: this.dir, env: this.#env, stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn('git', args, { cwd: this.dir, env: { ...this.#env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   async isBare(): Promise<boolean> {
