@@ -4,6 +4,7 @@ import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
+import { crashPoint } from '../lib/crash-point.ts';
 
 /** The path as @actions/cache is given it: relative to the cwd, so the cache version is the same every night. */
 function cachePath(statePath: string): string {
@@ -28,7 +29,9 @@ export async function restoreState(statePath: string, key: string, restorePrefix
 export async function saveState(statePath: string, key: string): Promise<boolean> {
   if (!cache.isFeatureAvailable() || !existsSync(statePath)) return false;
   try {
+    crashPoint('cache.before-save');
     const id = await cache.saveCache([cachePath(statePath)], key);
+    crashPoint('cache.saved');
     return id !== -1;
   } catch (e) {
     core.warning(`Could not save state to the cache (${(e as Error).message}); the next run rebuilds it from the repository.`);

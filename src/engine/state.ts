@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { crashPoint } from '../lib/crash-point.ts';
 import { entryFromLine, entryToLine, type Entry } from './entry.ts';
 
 const schemaVersion = '1';
@@ -80,9 +81,11 @@ export class StateDb {
   replaceAll(entries: Iterable<Entry>, repoHead: string | undefined): void {
     this.#transaction(() => {
       this.#db.exec('DELETE FROM entries');
+      crashPoint('state.rebuild.deleted');
       this.#insert(entries);
       this.#setHead(repoHead);
     });
+    crashPoint('state.rebuild.committed');
   }
 
   /** Writes changed entries and records the new commit, in one transaction. */
@@ -90,7 +93,9 @@ export class StateDb {
     this.#transaction(() => {
       this.#insert(changed);
       this.#setHead(repoHead);
+      crashPoint('state.apply.before-commit');
     });
+    crashPoint('state.apply.committed');
   }
 
   #setHead(head: string | undefined): void {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { AuthError, ConfigError, DiskFullError, diskFullError, isDiskFull, ServiceError } from '../lib/errors.ts';
+import { crashPoint } from '../lib/crash-point.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { entryToLine, type Entry } from './entry.ts';
@@ -15,6 +16,7 @@ import { StateDb } from './state.ts';
 import { FastImport, type FileChange, type Signature } from './store/fast-import.ts';
 import { Git } from './store/git.ts';
 import { lfsPointer, renderGitattributes, storeLfsObject } from './store/lfs.ts';
+import { RunMarker } from './store/run-marker.ts';
 import { downloadToTemp, type Downloaded } from './transfer.ts';
 
 export interface SyncOptions {
@@ -117,6 +119,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
   await mkdir(opts.repoDir, { recursive: true });
   const git = await Git.init(opts.repoDir, branch, log);
   const gitDir = await git.gitDir();
+  const marker = await RunMarker.begin(git, gitDir, log);
   if (!(await git.isBare())) {
     // The LFS smudge filter, so large files appear whole in the working tree (not as pointers).
     const lfs = await git.run(['lfs', 'install', '--local'], { allowFail: true });
@@ -238,17 +241,21 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         extra.push({ op: 'write', path: runRecordPath(startedAt), data: JSON.stringify(runRecord(report, now()), null, 2) + '\n' });
       }
       if (changedEntries.length > 0 || extra.length > 0) {
+        crashPoint('manifest.before');
         await store.commitManifest(changedEntries, prev, next, source, runMessage(counts, failures.length), extra);
+        crashPoint('manifest.sent');
       }
       const newHead = await store.finish();
+      crashPoint('ref.import-finished');
       report.commits = store.commits;
       report.drift = store.drift;
       if (newHead) {
-        await advanceBranch(git, branch, head, newHead, log);
+        await advanceBranch(git, branch, head, newHead, log, marker);
         report.commitSha = newHead;
       } else {
         report.commitSha = head;
       }
+      crashPoint('ref.advanced');
       state.apply(changedEntries, newHead ?? head);
     } catch (e) {
       store.abort();
@@ -264,6 +271,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     return report;
   } finally {
     state.close();
+    marker.end();
   }
 }
 
@@ -273,6 +281,7 @@ interface FullListing extends Listing {
 
 async function listEverything(connector: Connector, log: Logger, progress: (p: Progress) => void, prev: Map<string, Entry>): Promise<FullListing> {
   const containers = await connector.listContainers();
+  crashPoint('listing.containers');
   const items = new Map<string, Item[]>();
   const failed = new Set<string>();
   const errors = new Map<string, string>();
@@ -282,6 +291,7 @@ async function listEverything(connector: Connector, log: Logger, progress: (p: P
       const list: Item[] = [];
       for await (const item of connector.listItems(c)) list.push(item);
       items.set(c.id, list);
+      crashPoint('listing.workspace');
     } catch (e) {
       if (e instanceof AuthError || e instanceof ConfigError) throw e;
       failed.add(c.id);
@@ -290,6 +300,23 @@ async function listEverything(connector: Connector, log: Logger, progress: (p: P
     }
     progress({ phase: 'listing', done: ++done, total: containers.length, bytes: 0 });
   });
+  // An item listed in two workspaces moved between them while they were being listed: neither listing can be trusted
+  // for it, so both workspaces are treated as not listed this run (nothing in them moves or is deleted) and listed again next run.
+  const listedIn = new Map<string, string>();
+  for (const [cid, list] of items) {
+    for (const item of list) {
+      const other = listedIn.get(item.id);
+      listedIn.set(item.id, cid);
+      if (other === undefined || other === cid) continue;
+      for (const id of [other, cid]) {
+        if (failed.has(id)) continue;
+        failed.add(id);
+        errors.set(id, `${item.kind} ${item.id} was listed in two workspaces (${other} and ${cid}): it moved while they were being listed; listed again next run`);
+        log.warn(`workspace ${id}: ${errors.get(id)}`);
+      }
+    }
+  }
+  for (const id of failed) items.delete(id);
   // A restricted configuration (workspace-ids) lists part of the account: only what it names can be judged gone.
   const knownWorkspaces = [...prev.values()].filter((e) => e.kind === 'workspace' && !e.deletedAt).length;
   if (containers.length === 0 && knownWorkspaces > 0) {
@@ -594,12 +621,14 @@ async function commitLinks(store: Store, changes: Change[], next: Map<string, En
 }
 
 /** Moves the branch to the new commit; where the branch is checked out, the working tree follows (LFS files smudged). */
-async function advanceBranch(git: Git, branch: string, oldHead: string | undefined, newHead: string, log: Logger): Promise<void> {
+async function advanceBranch(git: Git, branch: string, oldHead: string | undefined, newHead: string, log: Logger, marker: RunMarker): Promise<void> {
   const bare = await git.isBare();
   const current = (await git.run(['symbolic-ref', '-q', 'HEAD'], { allowFail: true })).stdout.trim();
   if (!bare && current === `refs/heads/${branch}`) {
+    marker.checkingOut(oldHead, newHead);
     const merged = await git.run(['merge', '--ff-only', '-q', importRef], { allowFail: true });
     if (merged.code === 0) {
+      crashPoint('ref.merged');
       await git.run(['update-ref', '-d', importRef], { allowFail: true });
       return;
     }

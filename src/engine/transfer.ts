@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crashPoint } from '../lib/crash-point.ts';
 import { diskFullError, isDiskFull, TransferError } from '../lib/errors.ts';
 import { withRetry, type RetryOptions } from '../lib/http/retry.ts';
 import type { Connector, Item } from './model.ts';
@@ -35,8 +36,16 @@ export async function downloadToTemp(connector: Connector, item: Item, opts: Tra
     const hash = createHash('sha256');
     let size = 0;
     const download = await connector.open(item, opts.signal);
+    crashPoint('transfer.started');
+    const out = createWriteStream(file, { flags: 'wx' });
+    let partial = false;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
+        if (!partial && out.bytesWritten > 0) {
+          // Mid-body: part of the document is on disk in the temp file.
+          partial = true;
+          crashPoint('transfer.partial');
+        }
         hash.update(chunk);
         size += chunk.length;
         opts.onBytes?.(chunk.length);
@@ -44,10 +53,11 @@ export async function downloadToTemp(connector: Connector, item: Item, opts: Tra
       },
     });
     try {
-      await pipeline(download.body, counter, createWriteStream(file, { flags: 'wx' }), { signal: opts.signal });
+      await pipeline(download.body, counter, out, { signal: opts.signal });
       if (download.size !== undefined && size !== download.size) {
         throw new TransferError(`download of document ${item.id} ended after ${size} of ${download.size} bytes`);
       }
+      crashPoint('transfer.complete');
       return { file, size, sha256: hash.digest('hex') };
     } catch (e) {
       download.cancel();

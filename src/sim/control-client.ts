@@ -1,4 +1,5 @@
-// A small client for a simulator's control API (/__sim/*): scripted changes, faults, switches, the request log.
+// A small client for a simulator's control API (/__sim/*): scripted changes, faults, triggers, switches, the clock,
+// the request log, and the hashes of every version a document ever had.
 
 export interface LoggedRequest {
   method: string;
@@ -36,8 +37,32 @@ export class SimControl {
     await this.#call('POST', '/__sim/faults', { rules });
   }
 
+  /** The fault rules and how often each fired. */
+  async faultStatus(): Promise<{ rules: Array<Record<string, unknown>>; fired: number[] }> {
+    return (await this.#call('GET', '/__sim/faults')) as { rules: Array<Record<string, unknown>>; fired: number[] };
+  }
+
   async clearFaults(): Promise<void> {
     await this.#call('DELETE', '/__sim/faults');
+  }
+
+  /** Replaces the triggers: changes applied when the n-th request matching a path arrives (see TriggerRule). */
+  async triggers(triggers: Array<Record<string, unknown>>): Promise<void> {
+    await this.#call('POST', '/__sim/triggers', { triggers });
+  }
+
+  async clearTriggers(): Promise<void> {
+    await this.#call('DELETE', '/__sim/triggers');
+  }
+
+  /** Each trigger with how many matching requests it saw and what it did when it fired (null: not yet). */
+  async triggerStatus(): Promise<TriggerStatus> {
+    return (await this.#call('GET', '/__sim/triggers')) as TriggerStatus;
+  }
+
+  /** Moves the simulator's clock forward (token expiry, OAuth1 timestamp checks). */
+  async advanceClock(seconds: number): Promise<void> {
+    await this.#call('POST', '/__sim/clock', { advanceSeconds: seconds });
   }
 
   async switches(partial: Record<string, unknown>): Promise<void> {
@@ -59,10 +84,33 @@ export class SimControl {
   async sha256(id: number | string): Promise<{ sha256: string; size: number }> {
     return (await this.#call('GET', `/__sim/documents/${id}/sha256`)) as { sha256: string; size: number };
   }
+
+  /** Every version a document ever had (also once deleted), with the sha256 of its bytes; undefined for an unknown id. */
+  async versions(id: number | string): Promise<DocumentVersions | undefined> {
+    const res = await fetch(`${this.url}/__sim/documents/${encodeURIComponent(String(id))}/versions`);
+    const text = await res.text();
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`simulator GET /__sim/documents/${id}/versions answered ${res.status}: ${text}`);
+    return JSON.parse(text) as DocumentVersions;
+  }
+}
+
+export interface DocumentVersions {
+  id: number;
+  deleted: boolean;
+  versions: Array<{ verNr: number; size: number; modifiedTime: number; modifier: number; sha256: string }>;
+}
+
+export interface TriggerStatus {
+  triggers: Array<{ path: string; method?: string; nth: number; when: 'before' | 'after' }>;
+  seen: number[];
+  fired: Array<{ request: string; ids: number[]; errors: string[] } | null>;
 }
 
 export interface SimDump {
   workspaces: Array<{ id: number; name: string; archived: boolean }>;
-  items: Array<{ id: number; kind: string; name: string; workspaceId: number; parentId: number | null; lastModifier?: number; deleted?: boolean }>;
+  items: Array<{ id: number; kind: string; name: string; workspaceId: number; parentId: number | null; lastModifier?: number; deleted?: boolean; url?: string }>;
+  /** Items deleted since the account was generated (kept so their served versions can still be checked). */
+  deletedItems?: Array<{ id: number; kind: string; name: string; workspaceId: number; parentId: number | null }>;
   users: Array<{ id: number; name: string; email: string; external: boolean }>;
 }

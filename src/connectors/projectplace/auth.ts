@@ -5,6 +5,7 @@ import OAuth from 'oauth-1.0a';
 import { request, type Dispatcher } from 'undici';
 import { AuthError, ServiceError } from '../../lib/errors.ts';
 import { addSecret } from '../../lib/log.ts';
+import { describeNonJson } from './describe.ts';
 import type { ProjectplaceAuth } from './settings.ts';
 
 export interface Authenticator {
@@ -70,14 +71,23 @@ function oauth2Authenticator(auth: Extract<ProjectplaceAuth, { kind: 'oauth2' }>
     let parsed: { access_token?: unknown; expires?: unknown; expires_in?: unknown };
     try {
       parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      throw new ServiceError(`Projectplace's token endpoint answered ${res.statusCode} with something that is not JSON`, { retryable: true });
+    } catch (e) {
+      // No excerpt: a token response cut short would put part of a token into the message.
+      throw new ServiceError(
+        `Projectplace's token endpoint (POST /oauth2/access_token) answered ${res.statusCode} with ${describeNonJson(text, res.headers['content-type'], e, { excerpt: false })}`,
+        { retryable: true },
+      );
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ServiceError(`Projectplace's token endpoint (POST /oauth2/access_token) answered ${res.statusCode} with JSON that is not an object`, { retryable: false });
     }
     if (typeof parsed.access_token !== 'string' || parsed.access_token === '') {
-      throw new ServiceError("Projectplace's token endpoint answered without an access_token", { retryable: false });
+      throw new ServiceError("Projectplace's token endpoint (POST /oauth2/access_token) answered without an access_token", { retryable: false });
     }
     addSecret(parsed.access_token);
-    const lifetime = Number(parsed.expires_in ?? parsed.expires ?? 3600);
+    const announced = Number(parsed.expires_in ?? parsed.expires ?? 3600);
+    // A lifetime that is not a positive number: assume an hour (a 401 renews the token earlier if need be).
+    const lifetime = Number.isFinite(announced) && announced > 0 ? announced : 3600;
     // Renew a minute early (or at half-life for short tokens) so no request goes out with a token about to expire.
     const margin = Math.min(60, lifetime / 2);
     token = { value: parsed.access_token, expiresAt: Date.now() + (lifetime - margin) * 1000 };

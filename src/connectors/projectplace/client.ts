@@ -6,6 +6,7 @@ import { RateLimiter } from '../../lib/http/limiter.ts';
 import { parseRetryAfter, withRetry, defaultRetry, type RetryOptions } from '../../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
 import { createAuthenticator, type Authenticator } from './auth.ts';
+import { describeNonJson, snippet } from './describe.ts';
 import type { ProjectplaceSettings } from './settings.ts';
 
 export interface ClientOptions {
@@ -39,21 +40,26 @@ export class ProjectplaceClient {
     this.#retry = { ...defaultRetry, ...opts.retry, limiter: this.limiter };
   }
 
-  /** GET or POST a JSON API path; the parsed JSON comes back (unknown: the caller validates its shape). */
+  /**
+   * GET or POST a JSON API path; the parsed JSON comes back (unknown: the caller validates its shape). A 2xx whose body
+   * is not JSON (an HTML page from a proxy, an empty body, JSON cut short) is tried again a few times, then a
+   * ServiceError that names the endpoint and what came instead.
+   */
   async json(method: Method, path: string, body?: unknown): Promise<unknown> {
     return withRetry(
-      () =>
+      (attempt) =>
         this.limiter.run(async () => {
           const res = await this.#send(method, this.host + path, body);
           const text = await res.body.text();
           try {
             return JSON.parse(text) as unknown;
-          } catch {
-            // An HTML error page or an empty body with a 2xx status: a proxy or an outage, worth another try.
-            throw new ServiceError(`Projectplace answered ${method} ${path} with ${res.statusCode} but the body is not JSON: ${snippet(text)}`, {
-              status: res.statusCode,
-              retryable: true,
-            });
+          } catch (e) {
+            const retryable = attempt < badBodyAttempts;
+            throw new ServiceError(
+              `Projectplace answered ${method} ${pathOf(this.host + path)} with ${res.statusCode} and ${describeNonJson(text, res.headers['content-type'], e)}` +
+                (retryable ? '' : ` (the same after ${attempt} tries; the service or a proxy in front of it is broken, try again later)`),
+              { status: res.statusCode, retryable },
+            );
           }
         }),
       this.#retryOptions(`${method} ${path}`),
@@ -145,12 +151,10 @@ export class ProjectplaceClient {
   }
 }
 
+/** Attempts at a JSON endpoint that answers 2xx with something that is not JSON: plausibly transient, but not for long. */
+const badBodyAttempts = 3;
+
 function pathOf(url: string): string {
   const u = new URL(url);
   return u.pathname;
-}
-
-function snippet(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 200 ? t.slice(0, 200) + '…' : t || '(empty body)';
 }

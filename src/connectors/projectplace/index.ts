@@ -1,6 +1,6 @@
 // The Projectplace connector: workspaces, their document archives and document content, in the common model.
 
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, ServiceError } from '../../lib/errors.ts';
 import type { Capabilities, Connector, Container, Download, Item, Person } from '../../engine/model.ts';
 import { ProjectplaceClient, type ClientOptions } from './client.ts';
 import { itemsFromTree, parseMembers, parseWorkspacePage } from './mapping.ts';
@@ -25,15 +25,34 @@ export class ProjectplaceConnector implements Connector {
     this.client = new ProjectplaceClient(settings, opts);
   }
 
+  /**
+   * Every workspace, active then archived, by offset paging. Paging that repeats a page or never ends is a
+   * ServiceError (the run stops before anything is planned), never a loop and never a partial list.
+   */
   async listContainers(): Promise<Container[]> {
     const limit = this.#settings.pageSize ?? 100;
+    const maxPages = this.#settings.maxWorkspacePages ?? 1000;
+    const endpoint = 'POST /2/account/projects';
     const all: Container[] = [];
     for (const archived of [false, true]) {
-      for (let row = 0, guard = 0; ; row += limit, guard++) {
-        if (guard > 100_000) throw new ConfigError('Projectplace workspace paging never ended');
+      const seen = new Set<string>();
+      for (let row = 0, pages = 0; ; row += limit, pages++) {
+        const which = archived ? 'archived' : 'active';
+        if (pages >= maxPages) {
+          throw new ServiceError(
+            `Projectplace's list of ${which} workspaces (${endpoint}) did not end after ${maxPages} pages of ${limit} (${seen.size} workspaces): its paging looks broken; stopping rather than paging forever`,
+          );
+        }
         const body: Record<string, unknown> = { sort_by: '+creation_date', filter: { archive_status: [archived ? 1 : 0] }, limit };
         if (row > 0) body.row_number = row;
-        const page = parseWorkspacePage(await this.client.json('POST', '/2/account/projects', body), archived);
+        const page = parseWorkspacePage(await this.client.json('POST', '/2/account/projects', body), archived, endpoint);
+        if (page.length > limit) throw new ServiceError(`Projectplace's answer to ${endpoint} is unusable: ${page.length} workspaces on a page of ${limit}`);
+        if (page.length > 0 && page.every((c) => seen.has(c.id))) {
+          throw new ServiceError(
+            `Projectplace's list of ${which} workspaces (${endpoint}) gave the same workspaces again at row_number ${row}: its paging is broken; stopping rather than paging forever`,
+          );
+        }
+        for (const c of page) seen.add(c.id);
         all.push(...page);
         if (page.length < limit) break;
       }
@@ -48,10 +67,13 @@ export class ProjectplaceConnector implements Connector {
     return wanted.map((id) => unique.get(id)!);
   }
 
+  /** The whole tree of one workspace, checked whole before the first item is yielded: it is complete or it throws. */
   async *listItems(container: Container): AsyncIterable<Item> {
     const people = await this.#members();
-    const tree = await this.client.json('GET', `/1/projects/${encodeURIComponent(container.id)}/documents?recursive=true&include_urls=true`);
-    yield* itemsFromTree(tree, container, people);
+    const path = `/1/projects/${encodeURIComponent(container.id)}/documents`;
+    const tree = await this.client.json('GET', `${path}?recursive=true&include_urls=true`);
+    const items = [...itemsFromTree(tree, container, people, `GET ${path}`)];
+    yield* items;
   }
 
   async open(item: Item, signal?: AbortSignal): Promise<Download> {
@@ -59,8 +81,15 @@ export class ProjectplaceConnector implements Connector {
     return { body: opened.body, size: opened.size, cancel: () => opened.body.destroy() };
   }
 
+  /** Account members (names and emails for commit authors), fetched once per run; a failure is not remembered. */
   #members(): Promise<Map<string, Person>> {
-    this.#people ??= this.client.json('GET', '/1/account/members?include_external_users=1').then(parseMembers);
+    this.#people ??= this.client
+      .json('GET', '/1/account/members?include_external_users=1')
+      .then((body) => parseMembers(body, 'GET /1/account/members'))
+      .catch((e: unknown) => {
+        this.#people = undefined;
+        throw e;
+      });
     return this.#people;
   }
 }

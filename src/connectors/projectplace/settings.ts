@@ -12,6 +12,8 @@ export interface ProjectplaceSettings {
   workspaceIds?: string[];
   /** Page size for the workspace listing. */
   pageSize?: number;
+  /** Pages of the workspace listing (per archive status) after which paging counts as broken; default 1000. */
+  maxWorkspacePages?: number;
 }
 
 export const defaultHost = 'https://api.projectplace.com';

@@ -2,6 +2,7 @@
 
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { crashPoint } from '../../lib/crash-point.ts';
 import { GitError, type Git } from './git.ts';
 
 export interface Signature {
@@ -117,6 +118,7 @@ export class FastImport {
         if (written !== change.size) throw new GitError(`${change.file} changed size while being committed (${written} ≠ ${change.size})`);
         await this.#write('\n');
         marks.set(change, mark);
+        crashPoint('commit.blob-sent');
       }
     }
     const message = Buffer.from(spec.message.endsWith('\n') ? spec.message : spec.message + '\n', 'utf8');
@@ -151,6 +153,7 @@ export class FastImport {
     }
     await this.#write(head + '\n');
     this.#commits++;
+    crashPoint('commit.sent');
   }
 
   /** Ends the stream; resolves to the new tip of `ref` (undefined when no commit was made). */

@@ -2,6 +2,7 @@
 
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crashPoint } from '../../lib/crash-point.ts';
 
 /** The pointer file git stores in place of a large file (git-lfs spec v1). */
 export function lfsPointer(sha256: string, size: number): string {
@@ -19,7 +20,10 @@ export async function storeLfsObject(gitDir: string, tempFile: string, sha256: s
   await mkdir(join(target, '..'), { recursive: true });
   const existing = await stat(target).catch(() => undefined);
   if (existing) return;
+  // The object is never copied in place: the whole, hashed temp file is renamed, so a crash leaves it absent or whole.
+  crashPoint('lfs.before-rename');
   await rename(tempFile, target);
+  crashPoint('lfs.stored');
 }
 
 /** A .gitattributes pattern that matches exactly one path, with glob and attribute-syntax characters escaped. */

@@ -58,7 +58,7 @@ export async function runSimCommand(args: string[]): Promise<void> {
       '  OAuth2 client credentials:',
       `    client id:           ${c.clientId}`,
       `    client secret:       ${c.clientSecret}`,
-      `  control API: ${sim.url}/__sim/requests, /__sim/mutate, /__sim/faults, /__sim/switches, /__sim/state`,
+      `  control API: ${sim.url}/__sim/requests, /__sim/mutate, /__sim/faults, /__sim/triggers, /__sim/switches, /__sim/state, /__sim/clock`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -1,11 +1,13 @@
-// The control API under /__sim (no auth, JSON): request log, mutations, faults, switches, state dump, hashes, clock.
+// The control API under /__sim (no auth, JSON): request log, mutations, faults, triggers, switches, state dump,
+// hashes, clock.
 
-import { documentSha256 } from './content.ts';
+import { documentSha256, versionSha256 } from './content.ts';
 import { clearFaults, FaultRuleError, parseFaultRules, setFaults } from './faults.ts';
 import { resetState } from './generator.ts';
 import { jsonResponse, parseJsonBody, type SimRequest, type SimResponse } from './http.ts';
 import { defaultSwitches, type RequestLogEntry, type SimState, type Switches } from './model.ts';
 import { mutate, MutationError, parseMutation } from './mutate.ts';
+import { clearTriggers, parseTriggers, setTriggers, TriggerRuleError } from './triggers.ts';
 
 export class SwitchError extends Error {
   override name = 'SwitchError';
@@ -80,6 +82,7 @@ export function dumpState(state: SimState): Json {
     users: [...state.users.values()],
     workspaces: [...state.workspaces.values()],
     items: [...state.items.values()],
+    deletedItems: [...state.graveyard.values()],
     nextId: state.nextId,
     switches: state.switches,
     clockOffsetSeconds: state.clockOffsetMs / 1000,
@@ -93,7 +96,7 @@ function bodyJson(req: SimRequest): { ok: true; value: unknown } | { ok: false; 
 }
 
 function bad(e: unknown): SimResponse {
-  if (e instanceof MutationError || e instanceof FaultRuleError || e instanceof SwitchError) return jsonResponse(400, { error: e.message });
+  if (e instanceof MutationError || e instanceof FaultRuleError || e instanceof SwitchError || e instanceof TriggerRuleError) return jsonResponse(400, { error: e.message });
   throw e;
 }
 
@@ -147,6 +150,49 @@ export const controlRoutes: ControlRoute[] = [
     handle: (s) => {
       clearFaults(s);
       return jsonResponse(200, { ok: true });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/__sim\/triggers$/,
+    handle: (s) => jsonResponse(200, { triggers: s.triggers.rules, seen: s.triggers.seen, fired: s.triggers.fired }),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/__sim\/triggers$/,
+    handle: (s, req) => {
+      const b = bodyJson(req);
+      if (!b.ok) return b.response;
+      try {
+        setTriggers(s, parseTriggers(b.value));
+        return jsonResponse(200, { ok: true, triggers: s.triggers.rules });
+      } catch (e) {
+        return bad(e);
+      }
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/__sim\/triggers$/,
+    handle: (s) => {
+      clearTriggers(s);
+      return jsonResponse(200, { ok: true });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/__sim\/documents\/(\d+)\/versions$/,
+    handle: async (s, _req, m) => {
+      const id = Number(m[1]);
+      const live = s.items.get(id);
+      const item = live ?? s.graveyard.get(id);
+      if (!item || item.kind !== 'document') return jsonResponse(404, { error: `no document ${id}, now or ever` });
+      const versions = [];
+      for (const v of item.versions) {
+        const { sha256 } = await versionSha256(s.seed, id, v.verNr, v.size);
+        versions.push({ verNr: v.verNr, size: v.size, modifiedTime: v.modifiedTime, modifier: v.modifier, sha256 });
+      }
+      return jsonResponse(200, { id, deleted: !live, versions });
     },
   },
   { method: 'GET', pattern: /^\/__sim\/switches$/, handle: (s) => jsonResponse(200, s.switches) },

@@ -1,9 +1,11 @@
-// Fault injection: rules by path pattern (429, 5xx, reset mid-body, slow body, truncated body), seeded decisions.
+// Fault injection: rules by path pattern (429, 5xx, reset mid-body, slow body, truncated body, hostile answers),
+// seeded decisions.
 
 import { errorResponse, type SimResponse } from './http.ts';
-import type { FaultKind, FaultRule, SimState } from './model.ts';
+import { HOSTILE_KINDS, hostileReplacement, WRONG_TYPE_VARIANTS } from './hostile.ts';
+import type { FaultKind, FaultRule, SimState, WrongTypeVariant } from './model.ts';
 
-const KINDS: readonly FaultKind[] = ['429', '500', '502', '503', 'reset', 'slow', 'short'];
+const KINDS: readonly FaultKind[] = ['429', '500', '502', '503', 'reset', 'slow', 'short', ...HOSTILE_KINDS];
 
 export class FaultRuleError extends Error {
   override name = 'FaultRuleError';
@@ -44,6 +46,11 @@ export function parseFaultRules(body: unknown): FaultRule[] {
     if (typeof o.method === 'string') rule.method = o.method.toUpperCase();
     if (chunkBytes !== undefined) rule.chunkBytes = Math.floor(chunkBytes);
     if (delayMs !== undefined) rule.delayMs = delayMs;
+    if (o.variant !== undefined) {
+      if (kind !== 'wrong-types') throw new FaultRuleError(`rules[${i}].variant: only for kind wrong-types`);
+      if (!WRONG_TYPE_VARIANTS.includes(o.variant as WrongTypeVariant)) throw new FaultRuleError(`rules[${i}].variant: expected one of ${WRONG_TYPE_VARIANTS.join(', ')}`);
+      rule.variant = o.variant as WrongTypeVariant;
+    }
     return rule;
   });
 }
@@ -75,7 +82,10 @@ export function pickFault(state: SimState, method: string, pathname: string): Fa
   return undefined;
 }
 
-/** For status faults: the response that replaces the real one; undefined for body faults (reset/slow/short). */
+/**
+ * For status faults and the hostile answers a proxy gives (html-200, empty-200): the response that replaces the real
+ * one; undefined for body faults (reset/slow/short) and for hostile kinds that change the real answer.
+ */
 export function faultStatusResponse(state: SimState, rule: FaultRule): SimResponse | undefined {
   switch (rule.kind) {
     case '429':
@@ -87,6 +97,6 @@ export function faultStatusResponse(state: SimState, rule: FaultRule): SimRespon
     case '503':
       return errorResponse(state, 503, 'service unavailable (injected)', rule.retryAfter !== undefined ? { 'retry-after': String(rule.retryAfter) } : {});
     default:
-      return undefined;
+      return hostileReplacement(rule);
   }
 }

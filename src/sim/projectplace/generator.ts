@@ -314,7 +314,7 @@ export function generateAccount(options: Partial<GeneratorOptions> = {}): Accoun
     const ext = pick(rng, EXTENSIONS);
     const base = `${pick(rng, ADJECTIVES)} ${pick(rng, NOUNS)} ${ctx.docCounter}`;
     const name = rng() < 0.02 ? base : `${base}.${ext}`;
-    addDocument(ctx, ws, parent, uniqueName(ctx, parent ?? ws, name), randomSize(rng));
+    addDocument(ctx, ws, parent, uniqueName(ctx, parent ?? ws, name), Math.round(randomSize(rng) * (opts.documentSizeScale ?? 1)));
   }
 
   // Links: about one per 25 documents, at least one per workspace.
@@ -383,6 +383,8 @@ export function createState(
     clockOffsetMs: 0,
     requests: [],
     faults: { rules: [], compiled: [], fired: [], rng: mulberry32(opts.seed ^ 0xfa17) },
+    triggers: { rules: [], compiled: [], seen: [], fired: [] },
+    graveyard: new Map(),
     auth: { nonces: new Map(), tokens: new Map(), blobs: new Map(), windows: new Map() },
   };
 }
@@ -391,5 +393,6 @@ export function createState(
 export function resetState(state: SimState): void {
   const data = generateAccount(state.options);
   Object.assign(state, data);
+  state.graveyard = new Map();
   state.requests.length = 0;
 }

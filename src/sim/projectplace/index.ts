@@ -14,6 +14,8 @@ export interface SimOptions {
   documents?: number;
   /** Extra documents with these exact sizes in bytes, in the first workspace's root. */
   largeDocuments?: number[];
+  /** Multiplies ordinary documents' generated sizes (default 1). */
+  documentSizeScale?: number;
   /** Default true: include names that break naive writers and renderers. */
   hostileNames?: boolean;
   /** Default 0 (any free port). */
@@ -39,6 +41,7 @@ export async function startProjectplaceSim(opts: SimOptions = {}): Promise<Runni
       ...(opts.workspaces !== undefined && { workspaces: opts.workspaces }),
       ...(opts.documents !== undefined && { documents: opts.documents }),
       ...(opts.largeDocuments !== undefined && { largeDocuments: opts.largeDocuments }),
+      ...(opts.documentSizeScale !== undefined && { documentSizeScale: opts.documentSizeScale }),
       ...(opts.hostileNames !== undefined && { hostileNames: opts.hostileNames }),
     },
     opts.switches,
@@ -72,6 +75,8 @@ export async function startProjectplaceSim(opts: SimOptions = {}): Promise<Runni
 export { documentSha256, versionSha256, versionStream, contentTypeFor } from './content.ts';
 export { advanceClock, clearRequests, dumpState, getRequests, setSwitches } from './control.ts';
 export { clearFaults, setFaults } from './faults.ts';
+export { HOSTILE_KINDS, PHANTOM_ID_BASE, WRONG_TYPE_VARIANTS } from './hostile.ts';
+export { clearTriggers, parseTriggers, setTriggers } from './triggers.ts';
 export { createState, defaultCredentials, generateAccount, HOSTILE_DOCUMENT_NAMES, resetState } from './generator.ts';
 export { mutate, MutationError, parseMutation, type MutateOp } from './mutate.ts';
 export {
@@ -80,6 +85,9 @@ export {
   type FaultKind,
   type FaultRule,
   type GeneratorOptions,
+  type HostileKind,
+  type TriggerRule,
+  type WrongTypeVariant,
   type Item,
   type ItemKind,
   type RequestLogEntry,

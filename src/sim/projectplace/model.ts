@@ -116,7 +116,23 @@ export interface RequestLogEntry {
   bytes: number;
 }
 
-export type FaultKind = '429' | '500' | '502' | '503' | 'reset' | 'slow' | 'short';
+/** Transport faults: a status instead of the answer, or a body that breaks, stalls or ends early. */
+export type TransportFaultKind = '429' | '500' | '502' | '503' | 'reset' | 'slow' | 'short';
+
+/**
+ * Hostile answers (a broken proxy, a half-deployed service, a serializer bug): a complete HTTP response whose body
+ * is not what the endpoint promises. `truncated-json` cuts the body (Content-Length matches the cut); `invalid-json`
+ * adds a trailing comma; `wrong-types` puts a value of the wrong type somewhere (see `variant`); `extra-fields` adds
+ * unknown fields to every object (a client must ignore them); `html-200` is an HTML error page with status 200;
+ * `empty-200` an empty body with status 200; `repeat-page` ignores `row_number` (the same page forever);
+ * `endless-pages` answers every page full of workspaces never seen before.
+ */
+export type HostileKind = 'truncated-json' | 'invalid-json' | 'wrong-types' | 'extra-fields' | 'html-200' | 'empty-200' | 'repeat-page' | 'endless-pages';
+
+/** For `wrong-types`: an id that is an object, a name that is a number, a list where an object belongs, or the reverse. */
+export type WrongTypeVariant = 'id-object' | 'name-number' | 'list-for-object' | 'object-for-list';
+
+export type FaultKind = TransportFaultKind | HostileKind;
 
 export interface FaultRule {
   /** Regular expression tested against the request pathname. */
@@ -134,6 +150,8 @@ export interface FaultRule {
   chunkBytes?: number;
   /** kind slow: pause between chunks in ms (default 50). */
   delayMs?: number;
+  /** kind wrong-types: which wrong type; when absent each firing draws one. */
+  variant?: WrongTypeVariant;
 }
 
 export interface FaultState {
@@ -142,6 +160,41 @@ export interface FaultState {
   fired: number[];
   /** Seeded PRNG state for `rate` decisions. */
   rng: () => number;
+}
+
+/**
+ * A scripted event: when the `nth` request matching `path` (and `method`) arrives, apply mutations (the same operations
+ * as POST /__sim/mutate; a string "$1".."$9" in one stands for that capture group of `path`, as a number when it is
+ * digits), move the clock, and/or expire every OAuth2 token. `before`: ahead of answering that request (a download
+ * then serves the edited version, or 404 after a delete); `after`: once its answer is decided (a listing shows the old
+ * state, the change lands before the next request).
+ */
+export interface TriggerRule {
+  path: string;
+  method?: string;
+  /** 1-based; default 1. */
+  nth: number;
+  when: 'before' | 'after';
+  /** Operation templates, checked when the trigger is set. */
+  mutations: Array<Record<string, unknown>>;
+  advanceClockSeconds?: number;
+  expireTokens?: boolean;
+}
+
+/** What happened when a trigger fired: the ids its mutations touched, or why one could not be applied. */
+export interface TriggerFiring {
+  /** The request that fired it: method and path. */
+  request: string;
+  ids: number[];
+  errors: string[];
+}
+
+export interface TriggerState {
+  rules: TriggerRule[];
+  compiled: RegExp[];
+  /** Matching requests seen per rule. */
+  seen: number[];
+  fired: Array<TriggerFiring | null>;
 }
 
 export interface AuthRuntime {
@@ -161,6 +214,8 @@ export interface GeneratorOptions {
   documents: number;
   largeDocuments: number[];
   hostileNames: boolean;
+  /** Multiplies every ordinary document's generated size (default 1: mean about 170 kB), for accounts of a given volume. */
+  documentSizeScale?: number;
 }
 
 export interface SimState {
@@ -176,12 +231,15 @@ export interface SimState {
   /** Container id (workspace id for the root, else folder id) → ids of the items directly inside. */
   children: Map<number, Set<number>>;
   nextId: number;
+  /** Deleted items, kept so the control API can still tell which versions were ever served (never served again). */
+  graveyard: Map<number, Item>;
   switches: Switches;
   credentials: Credentials;
   /** Added to the wall clock (tests move time forward instead of sleeping). */
   clockOffsetMs: number;
   requests: RequestLogEntry[];
   faults: FaultState;
+  triggers: TriggerState;
   auth: AuthRuntime;
 }
 

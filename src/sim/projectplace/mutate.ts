@@ -206,6 +206,7 @@ export function mutate(state: SimState, op: MutateOp): number {
       for (const m of subtree(state, item)) {
         state.items.delete(m.id);
         state.children.delete(m.id);
+        state.graveyard.set(m.id, m);
       }
       return item.id;
     }

@@ -6,11 +6,13 @@ import { authenticate, clientKey, presentedAuth } from './auth.ts';
 import { controlRoutes } from './control.ts';
 import { getBlob } from './download.ts';
 import { faultStatusResponse, pickFault } from './faults.ts';
+import { hostileTransform, isHostileKind } from './hostile.ts';
 import { errorResponse, jsonResponse, type SimRequest, type SimResponse } from './http.ts';
-import type { RequestLogEntry, SimState } from './model.ts';
+import type { FaultRule, RequestLogEntry, SimState } from './model.ts';
 import { checkRateLimit } from './ratelimit.ts';
 import { serviceRoutes } from './routes.ts';
 import { sendResponse } from './send.ts';
+import { dueTriggers, fireTrigger } from './triggers.ts';
 
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -70,7 +72,7 @@ async function handleControl(state: SimState, sreq: SimRequest): Promise<SimResp
   return found.route.handle(state, sreq, found.match);
 }
 
-async function handleService(state: SimState, sreq: SimRequest, entry: RequestLogEntry): Promise<{ response: SimResponse; bodyFault?: ReturnType<typeof pickFault> }> {
+async function handleService(state: SimState, sreq: SimRequest, entry: RequestLogEntry): Promise<{ response: SimResponse; bodyFault?: FaultRule }> {
   if (state.switches.latencyMs > 0) await sleep(state.switches.latencyMs);
   const fault = pickFault(state, sreq.method, sreq.pathname);
   if (fault) {
@@ -94,7 +96,12 @@ async function handleService(state: SimState, sreq: SimRequest, entry: RequestLo
     if (!auth.ok) return { response: auth.response };
     entry.auth = auth.kind;
   }
-  return { response: found.route.handle(state, sreq, found.match), bodyFault: fault };
+  const response = found.route.handle(state, sreq, found.match);
+  if (fault && isHostileKind(fault.kind)) {
+    const rehandle = (changed: SimRequest): SimResponse => found.route.handle(state, changed, found.match);
+    return { response: hostileTransform(state, fault, sreq, response, rehandle) };
+  }
+  return { response, bodyFault: fault };
 }
 
 async function handle(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -108,8 +115,14 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
   }
   const entry: RequestLogEntry = { method: sreq.method, path: sreq.rawPath, query: sreq.rawQuery, status: 0, auth: presentedAuth(sreq), bytes: 0 };
   state.requests.push(entry);
+  // Triggers count the request when it arrives (faulted or not); `before` ones change the account ahead of its answer.
+  const due = dueTriggers(state, sreq.method, sreq.pathname);
+  const what = `${sreq.method} ${sreq.pathname}`;
+  for (const d of due) if (d.rule.when === 'before') fireTrigger(state, d, what);
   const { response, bodyFault } =
     body === null ? { response: errorResponse(state, 413, 'request body too large'), bodyFault: undefined } : await handleService(state, sreq, entry);
+  // `after` ones once the answer is decided: a listing shows the old state, a download streams the old version.
+  for (const d of due) if (d.rule.when === 'after') fireTrigger(state, d, what);
   entry.status = response.status;
   await sendResponse(req, res, response, bodyFault, (n) => {
     entry.bytes += n;
