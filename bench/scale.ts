@@ -201,6 +201,7 @@ async function hashAll(dir: string) {
 /** Stage: storing through the engine's own FastImport (same settings), one commit per document; LFS-sized files moved aside as the engine does. */
 async function storeAll(dir: string) {
   const target = join(o.work!, 'store-repo');
+  mkdirSync(target, { recursive: true });
   const git = await Git.init(target, 'main');
   const names = readdirSync(dir);
   const t0 = performance.now();
