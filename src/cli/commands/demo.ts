@@ -12,7 +12,7 @@ import { exitCodes } from '../exit-codes.ts';
 import { createProgress } from '../progress.ts';
 import { renderRepoSite } from './site.ts';
 import { describeReport } from './sync.ts';
-import { UsageError } from '../usage.ts';
+import { parseOrUsage, UsageError } from '../usage.ts';
 
 export const demoHelp = `Usage: workspace-backup demo [--dir <folder>] [--documents <n>]
 
@@ -23,12 +23,10 @@ document with a hostile name), backs up again, and shows what the backup recorde
 type DumpItem = SimDump['items'][number];
 
 export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, documents: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${demoHelp}`);
-  }
+  const { values } = parseOrUsage(
+    () => parseArgs({ args: argv, options: { dir: { type: 'string' }, documents: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }),
+    demoHelp,
+  );
   if (values.help) {
     io.stdout.write(demoHelp + '\n');
     return exitCodes.ok;

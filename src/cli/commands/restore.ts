@@ -7,7 +7,7 @@ import { Logger } from '../../lib/log.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { formatBytes } from '../progress.ts';
-import { UsageError } from '../usage.ts';
+import { parseOrUsage, UsageError } from '../usage.ts';
 
 export const restoreHelp = `Usage: workspace-backup restore (--config <file> | --repo <folder>) WHAT [WHEN] (--to <folder> | --list)
 
@@ -62,35 +62,34 @@ export function parseAtDate(text: string): Date {
 }
 
 export async function runRestore(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        repo: { type: 'string' },
-        branch: { type: 'string' },
-        source: { type: 'string' },
-        id: { type: 'string' },
-        path: { type: 'string' },
-        workspace: { type: 'string' },
-        at: { type: 'string' },
-        commit: { type: 'string' },
-        list: { type: 'boolean' },
-        to: { type: 'string' },
-        'keep-paths': { type: 'boolean' },
-        'include-deleted': { type: 'boolean' },
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
-        debug: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${restoreHelp}`);
-  }
+  const parsed = parseOrUsage(
+    () =>
+      parseArgs({
+        args: argv,
+        options: {
+          config: { type: 'string', short: 'c' },
+          repo: { type: 'string' },
+          branch: { type: 'string' },
+          source: { type: 'string' },
+          id: { type: 'string' },
+          path: { type: 'string' },
+          workspace: { type: 'string' },
+          at: { type: 'string' },
+          commit: { type: 'string' },
+          list: { type: 'boolean' },
+          to: { type: 'string' },
+          'keep-paths': { type: 'boolean' },
+          'include-deleted': { type: 'boolean' },
+          force: { type: 'boolean' },
+          json: { type: 'boolean' },
+          debug: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    restoreHelp,
+  );
   const o = parsed.values;
   if (o.help) {
     io.stdout.write(restoreHelp + '\n');

@@ -10,7 +10,7 @@ import { Logger } from '../../lib/log.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { serveStatic } from '../static-server.ts';
-import { UsageError } from '../usage.ts';
+import { parseOrUsage, UsageError } from '../usage.ts';
 
 export const renderHelp = `Usage: workspace-backup render (--config <file> | --repo <folder>) [--out <folder>] [--debug]
 
@@ -47,7 +47,7 @@ export async function renderRepoSite(repoDir: string, outDir?: string, logger?: 
 }
 
 export async function runRender(argv: string[], io: { stdout: NodeJS.WriteStream }): Promise<number> {
-  const { values } = parse(() => parseArgs({ args: argv, options: { ...common, out: { type: 'string' } }, strict: true }), renderHelp);
+  const { values } = parseOrUsage(() => parseArgs({ args: argv, options: { ...common, out: { type: 'string' } }, strict: true }), renderHelp);
   if (values.help) {
     io.stdout.write(renderHelp + '\n');
     return exitCodes.ok;
@@ -58,7 +58,7 @@ export async function runRender(argv: string[], io: { stdout: NodeJS.WriteStream
 }
 
 export async function runServe(argv: string[], io: { stdout: NodeJS.WriteStream }): Promise<number> {
-  const { values } = parse(() => parseArgs({ args: argv, options: { ...common, port: { type: 'string' } }, strict: true }), serveHelp);
+  const { values } = parseOrUsage(() => parseArgs({ args: argv, options: { ...common, port: { type: 'string' } }, strict: true }), serveHelp);
   if (values.help) {
     io.stdout.write(serveHelp + '\n');
     return exitCodes.ok;
@@ -81,13 +81,4 @@ const common = { config: { type: 'string', short: 'c' }, repo: { type: 'string' 
 /** With --debug, every git command goes to stderr (as sync's --debug does). */
 function debugLogger(on: boolean | undefined): Logger | undefined {
   return on ? new Logger({ debug: true, sink: (_level, line) => process.stderr.write(line + '\n') }) : undefined;
-}
-
-/** Runs a parseArgs call, turning its complaint into a usage error with the command's help. */
-function parse<T>(fn: () => T, help: string): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${help}`);
-  }
 }

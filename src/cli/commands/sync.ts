@@ -8,7 +8,7 @@ import { sync, type SyncReport } from '../../engine/sync.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { createProgress, formatBytes } from '../progress.ts';
-import { UsageError } from '../usage.ts';
+import { parseOrUsage, UsageError } from '../usage.ts';
 
 export const syncHelp = `Usage: workspace-backup sync --config <file> [options]
 
@@ -28,25 +28,24 @@ Exit codes: 0 done, 2 bad configuration, 3 credentials refused, 4 finished with 
 (what failed is retried next run), 5 stopped by a service or repository error, 1 unexpected error.`;
 
 export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'dry-run': { type: 'boolean' },
-        'full-resync': { type: 'boolean' },
-        json: { type: 'boolean' },
-        debug: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${syncHelp}`);
-  }
+  const parsed = parseOrUsage(
+    () =>
+      parseArgs({
+        args: argv,
+        options: {
+          config: { type: 'string', short: 'c' },
+          'dry-run': { type: 'boolean' },
+          'full-resync': { type: 'boolean' },
+          json: { type: 'boolean' },
+          debug: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    syncHelp,
+  );
   const o = parsed.values;
   if (o.help) {
     io.stdout.write(syncHelp + '\n');

@@ -7,7 +7,7 @@ import { Logger } from '../../lib/log.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { formatBytes } from '../progress.ts';
-import { UsageError } from '../usage.ts';
+import { parseOrUsage, UsageError } from '../usage.ts';
 
 export const verifyHelp = `Usage: workspace-backup verify (--config <file> | --repo <folder>) [options]
 
@@ -29,26 +29,25 @@ Exit codes: 0 no errors (warnings, such as a stale state cache, do not fail), 6 
 (each is printed with what to do), 2 bad command line, configuration, or no backup at that place, 1 unexpected error.`;
 
 export async function runVerify(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        repo: { type: 'string' },
-        branch: { type: 'string' },
-        'read-data': { type: 'boolean' },
-        json: { type: 'boolean' },
-        debug: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${verifyHelp}`);
-  }
+  const parsed = parseOrUsage(
+    () =>
+      parseArgs({
+        args: argv,
+        options: {
+          config: { type: 'string', short: 'c' },
+          repo: { type: 'string' },
+          branch: { type: 'string' },
+          'read-data': { type: 'boolean' },
+          json: { type: 'boolean' },
+          debug: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    verifyHelp,
+  );
   const o = parsed.values;
   if (o.help) {
     io.stdout.write(verifyHelp + '\n');
