@@ -65,51 +65,14 @@ export async function createActionHarness(simOptions: SimOptions): Promise<Actio
   const api = await startGitHubApi({ owner: 'octo-org', repo: 'backup' });
   api.setPagesHooks({ artifactExists: (id) => !!artifact.artifact(id), verifyOidcToken: (t) => !!oidc.verify(t) });
   const root = await tempDir('wb-action-');
-  const remote = join(root, 'remote.git');
-  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-  git(remote, 'config', 'uploadpack.allowFilter', 'true');
-  const seed = join(root, 'seed');
-  git(root, 'clone', '-q', remote, seed);
-  writeFileSync(join(seed, 'README.md'), '# Our Projectplace backup\n');
-  git(seed, 'add', 'README.md');
-  git(seed, '-c', 'user.name=Admin', '-c', 'user.email=admin@example.com', 'commit', '-qm', 'Start');
-  git(seed, 'push', '-q', 'origin', 'main');
+  const remote = createBackupRemote(root);
   let runNumber = 0;
   async function runAction(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Promise<ActionRun> {
     runNumber++;
-    const job = join(root, `job-${runNumber}`);
-    const workspace = join(job, 'workspace');
-    const temp = join(job, 'temp');
-    mkdirSync(temp, { recursive: true });
-    git(job, 'clone', '-q', '--filter=blob:none', '--no-checkout', `file://${remote}`, workspace);
-    git(workspace, 'sparse-checkout', 'set', '--no-cone', '/.workspace-backup/', '/.gitattributes');
-    git(workspace, '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.required=false', 'checkout', '-q', 'main');
-    const files: Record<string, string> = {};
-    for (const f of ['output', 'summary', 'state', 'env', 'path']) {
-      files[f] = join(temp, `${f}.txt`);
-      writeFileSync(files[f], '');
-    }
+    const { workspace, files, env: runnerEnv } = prepareJob(root, remote, runNumber, 1000 + runNumber);
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      GITHUB_ACTIONS: 'true',
-      CI: 'true',
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_REPOSITORY: 'octo-org/backup',
-      GITHUB_REPOSITORY_OWNER: 'octo-org',
-      GITHUB_REF_NAME: 'main',
-      GITHUB_RUN_ID: String(1000 + runNumber),
-      GITHUB_RUN_ATTEMPT: '1',
+      ...runnerEnv,
       GITHUB_API_URL: api.url,
-      GITHUB_EVENT_NAME: 'schedule',
-      RUNNER_TEMP: temp,
-      RUNNER_OS: 'Linux',
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_STATE: files.state,
-      GITHUB_ENV: files.env,
-      GITHUB_PATH: files.path,
-      GIT_LFS_SKIP_SMUDGE: '1',
       ...results.env,
       ...oidc.env,
       'INPUT_HOST': fx.sim.url,
@@ -149,4 +112,65 @@ export async function createActionHarness(simOptions: SimOptions): Promise<Actio
       await api.close();
     },
   };
+}
+
+/** A bare remote for the backup, with the one commit a person makes when creating the repository. */
+export function createBackupRemote(root: string): string {
+  const remote = join(root, 'remote.git');
+  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
+  git(remote, 'config', 'uploadpack.allowFilter', 'true');
+  const seed = join(root, 'seed');
+  git(root, 'clone', '-q', remote, seed);
+  writeFileSync(join(seed, 'README.md'), '# Our Projectplace backup\n');
+  git(seed, 'add', 'README.md');
+  git(seed, '-c', 'user.name=Admin', '-c', 'user.email=admin@example.com', 'commit', '-qm', 'Start');
+  git(seed, 'push', '-q', 'origin', 'main');
+  return remote;
+}
+
+export interface PreparedJob {
+  workspace: string;
+  temp: string;
+  /** The runner's command files: output, summary, state, env, path. */
+  files: Record<string, string>;
+  /** What the runner gives every job: GITHUB_*, RUNNER_*, the command files (no service URLs, no inputs). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** A job folder as the runner and examples/backup.yml leave it: blobless, sparse checkout, empty command files. */
+export function prepareJob(root: string, remote: string, job: number, runId: number): PreparedJob {
+  const jobDir = join(root, `job-${job}`);
+  const workspace = join(jobDir, 'workspace');
+  const temp = join(jobDir, 'temp');
+  mkdirSync(temp, { recursive: true });
+  git(jobDir, 'clone', '-q', '--filter=blob:none', '--no-checkout', `file://${remote}`, workspace);
+  git(workspace, 'sparse-checkout', 'set', '--no-cone', '/.workspace-backup/', '/.gitattributes');
+  git(workspace, '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.required=false', 'checkout', '-q', 'main');
+  const files: Record<string, string> = {};
+  for (const f of ['output', 'summary', 'state', 'env', 'path']) {
+    files[f] = join(temp, `${f}.txt`);
+    writeFileSync(files[f], '');
+  }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: 'octo-org/backup',
+    GITHUB_REPOSITORY_OWNER: 'octo-org',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_RUN_ID: String(runId),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_EVENT_NAME: 'schedule',
+    RUNNER_TEMP: temp,
+    RUNNER_OS: 'Linux',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    GITHUB_ENV: files.env,
+    GITHUB_PATH: files.path,
+    GIT_LFS_SKIP_SMUDGE: '1',
+  };
+  return { workspace, temp, files, env };
 }

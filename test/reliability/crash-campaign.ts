@@ -18,7 +18,8 @@ import { Logger } from '../../src/lib/log.ts';
 import type { SimControl } from '../../src/sim/control-client.ts';
 import type { SimOptions } from '../../src/sim/projectplace/index.ts';
 import { git, oauth1Config, repoRoot, runSync, startSim, tempDir, writeConfig, type SimFixture } from '../helpers/env.ts';
-import { createRemote, runActionJob, startActionWorld, type ActionWorld } from './crash-action.ts';
+import { runActionJob, startActionWorld, type ActionWorld } from './crash-action.ts';
+import { createBackupRemote } from '../helpers/action-harness.ts';
 import { runUntilCrashPoint, type KilledRun } from './crash-kill.ts';
 import { bytesLost, compareSnapshots, leftoverBytes, lfsObjectsDir, missingLfsObjects, snapshotRepo, type RepoSnapshot } from './crash-snapshot.ts';
 import { checkAgainstSim, verifyRepo } from './crash-verify.ts';
@@ -442,7 +443,7 @@ async function actionPoint(kill: KillPoint, scale: Scale, world: ActionWorld, re
   let killed: KilledRun | undefined;
   try {
     await world.cache.evictAll();
-    const remote = createRemote(work);
+    const remote = createBackupRemote(work);
     const inputs = { 'lfs-threshold': String(scale.lfsThreshold), concurrency: String(scale.concurrency) };
     let job = 0;
     const normal = async (what: string) => {
