@@ -41,8 +41,10 @@ export async function downloadToTemp(connector: Connector, item: Item, opts: Tra
     let partial = false;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        if (!partial && out.bytesWritten > 0) {
-          // Mid-body: part of the document is on disk in the temp file.
+        if (!partial && size > 0) {
+          // Mid-body: an earlier chunk went on to the temp file (on disk, or on its way there). Counted by chunks
+          // rather than by out.bytesWritten, which depends on how fast the disk keeps up, so the crash campaign
+          // reaches this point the same number of times on every machine.
           partial = true;
           crashPoint('transfer.partial');
         }
