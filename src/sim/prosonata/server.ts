@@ -1,0 +1,97 @@
+// The HTTP server: control paths (/__sim/...) go to the control API, everything else is the service (faults,
+// latency, then ./api.ts); each service request is logged and sent with the shared sender.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jsonResponse, type SimRequest, type SimResponse } from '../projectplace/http.ts';
+import { sendResponse } from '../projectplace/send.ts';
+import { handleApi } from './api.ts';
+import { controlRoutes } from './control.ts';
+import { bodyFault, faultResponse, pickFault } from './faults.ts';
+import { nowMs, type RequestLogEntry, type SimState } from './model.ts';
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_BODY) return null;
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts);
+}
+
+function toSimRequest(req: IncomingMessage, body: Buffer): SimRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  let pathname = rawPath;
+  try {
+    pathname = decodeURIComponent(rawPath);
+  } catch {
+    // keep the raw path; it will not match a route
+  }
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    rawPath,
+    pathname,
+    rawQuery,
+    query: new URLSearchParams(rawQuery),
+    headers: req.headers,
+    body,
+    host: req.headers.host ?? '127.0.0.1',
+    remoteAddress: req.socket.remoteAddress ?? '',
+  };
+}
+
+function handleControl(state: SimState, req: SimRequest): SimResponse {
+  const allowed: string[] = [];
+  for (const r of controlRoutes) {
+    const m = r.pattern.exec(req.pathname);
+    if (!m) continue;
+    if (r.method === req.method) return r.handle(state, req, m);
+    allowed.push(r.method);
+  }
+  if (allowed.length === 0) return jsonResponse(404, { error: `no control route ${req.pathname}` });
+  return jsonResponse(405, { error: `method ${req.method} not allowed` }, { allow: [...new Set(allowed)].join(', ') });
+}
+
+async function handle(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const sreq = toSimRequest(req, body ?? Buffer.alloc(0));
+  if (sreq.pathname.startsWith('/__sim/')) {
+    const response = body === null ? jsonResponse(413, { error: 'body too large' }) : handleControl(state, sreq);
+    await sendResponse(req, res, response, undefined, () => {});
+    return;
+  }
+  const entry: RequestLogEntry = { method: sreq.method, path: sreq.rawPath, query: sreq.rawQuery, status: 0, auth: 'none', at: nowMs(state), counted: false };
+  state.requests.push(entry);
+  if (state.switches.latencyMs > 0) await sleep(state.switches.latencyMs);
+  const fault = pickFault(state, sreq.method, sreq.pathname);
+  let response = fault ? faultResponse(sreq, fault) : undefined;
+  if (!response) {
+    if (body === null) response = jsonResponse(413, { meta: { status: 413, message: 'Request body too large.' }, data: [] });
+    else {
+      const outcome = handleApi(state, sreq);
+      response = outcome.response;
+      entry.counted = outcome.counted;
+      entry.auth = outcome.auth;
+    }
+  }
+  entry.status = response.status;
+  await sendResponse(req, res, response, bodyFault(fault), () => {});
+}
+
+export function createSimServer(state: SimState): Server {
+  return createServer((req, res) => {
+    handle(state, req, res).catch((e: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`Internal Server Error: ${(e as Error).message}\n`);
+      } else res.destroy();
+    });
+  });
+}
