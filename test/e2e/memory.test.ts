@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { manifest, oauth1Config, repoRoot, startSim, tempDir, writeConfig } from '../helpers/env.ts';
+import { tunedHeapFlags } from '../../src/lib/tuned-heap.ts';
 
 test('backing up a 320 MiB document keeps peak RSS under 300 MB', async () => {
   const size = 320 * 1024 * 1024;
@@ -14,7 +15,7 @@ test('backing up a 320 MiB document keeps peak RSS under 300 MB', async () => {
   try {
     const dir = await tempDir('wb-mem-');
     const config = await writeConfig(dir, oauth1Config(fx.sim, 'repo'));
-    const run = await promisify(execFile)(process.execPath, [join(repoRoot, 'bench/measured-sync.ts'), 'sync', '--config', config, '--quiet'], {
+    const run = await promisify(execFile)(process.execPath, [...tunedHeapFlags, join(repoRoot, 'bench/measured-sync.ts'), 'sync', '--config', config, '--quiet'], {
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     });
     const measured = JSON.parse(/MEASURED (.*)/.exec(run.stderr)![1]!) as { code: number; maxRssBytes: number };

@@ -1,0 +1,56 @@
+// The Action's entry cannot pass node flags, so it runs itself again with them: the child has the flags, sees the
+// same arguments and environment, its exit code comes back, and a SIGTERM sent to the parent reaches it.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { repoRoot, tempDir } from '../helpers/env.ts';
+
+async function script(body: string): Promise<string> {
+  const dir = await tempDir('wb-heap-');
+  const file = join(dir, 'entry.mjs');
+  await writeFile(file, `import { relaunchWithTunedHeap } from ${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))};
+const code = await relaunchWithTunedHeap(new URL(import.meta.url).pathname);
+if (code !== undefined) process.exitCode = code;
+else { ${body} }
+`);
+  return file;
+}
+
+function runNode(file: string, args: string[], onOutput?: (out: string, pid: number) => void) {
+  const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, WB_PROBE: 'seen' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += String(d);
+    onOutput?.(out, child.pid!);
+  });
+  return new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => resolve({ code, out })));
+}
+
+test('relaunch: the work runs once, in a child with the heap flags, the arguments and the environment; its exit code is returned', async () => {
+  const file = await script(`console.log(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2), probe: process.env.WB_PROBE })); process.exitCode = 7;`);
+  const r = await runNode(file, ['a b', '--flag']);
+  assert.equal(r.code, 7);
+  const lines = r.out.trim().split('\n');
+  assert.equal(lines.length, 1, 'the work ran once');
+  const seen = JSON.parse(lines[0]!) as { execArgv: string[]; argv: string[]; probe: string };
+  assert.ok(seen.execArgv.includes('--max-semi-space-size=8'), String(seen.execArgv));
+  assert.deepEqual(seen.argv, ['a b', '--flag']);
+  assert.equal(seen.probe, 'seen');
+});
+
+test('relaunch: SIGTERM to the parent reaches the child, which can finish its work before the parent exits', async () => {
+  const file = await script(`process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);`);
+  let sent = false;
+  // Once the child says it is ready (its handler is installed), the parent gets the SIGTERM.
+  const r = await runNode(file, [], (out, pid) => {
+    if (!sent && out.includes('ready')) {
+      sent = true;
+      process.kill(pid, 'SIGTERM');
+    }
+  });
+  assert.match(r.out, /ready\nchild got SIGTERM/);
+  assert.equal(r.code, 3);
+});
