@@ -40,7 +40,7 @@ try {
   // 1. SQLite.
   let t0 = performance.now();
   const { state } = StateDb.open(join(work, 'state.db'));
-  state.replaceAll(entries, 'f'.repeat(40));
+  state.replaceAll('projectplace', entries, 'f'.repeat(40));
   state.close();
   const engine = seconds(t0);
   const perRow = (mode: 'prepare-each' | 'autocommit', n: number) => {

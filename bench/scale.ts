@@ -105,7 +105,7 @@ try {
   const { state } = StateDb.open(rebuildPath);
   const head = (await git.resolve('HEAD'))!;
   const entries = await readManifests(git, head, 'projectplace');
-  state.replaceAll(entries, head);
+  state.replaceAll('projectplace', entries, head);
   state.close();
   const rebuildAlone = seconds(t0);
   rmSync(statePath, { force: true });

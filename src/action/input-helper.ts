@@ -30,7 +30,7 @@ export interface ActionSettings {
 /** Inputs handed to the shared configuration builder, by their action.yml names. */
 const configInputs = [
   'host', 'consumer-key', 'consumer-secret', 'access-token', 'access-token-secret', 'client-id', 'client-secret',
-  'workspace-ids', 'lfs-threshold', 'concurrency', 'repo-path', 'max-run-minutes',
+  'workspace-ids', 'lfs-threshold', 'concurrency', 'repo-path', 'max-run-minutes', 'sources',
 ] as const;
 const secretInputs = ['consumer-secret', 'access-token', 'access-token-secret', 'client-secret', 'github-token'];
 

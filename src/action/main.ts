@@ -4,10 +4,11 @@ import * as core from '@actions/core';
 import { Octokit } from '@octokit/rest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProjectplaceConnector } from '../connectors/projectplace/index.ts';
+import { createConnectors } from '../connectors/index.ts';
 import { loadSiteInput, renderSite } from '../engine/render/index.ts';
 import { Git } from '../engine/store/git.ts';
-import { sync, type SyncReport } from '../engine/sync.ts';
+import type { SyncReport } from '../engine/sync.ts';
+import { syncSources } from '../engine/sync-sources.ts';
 import { verifyBackup, type VerifyReport } from '../engine/verify.ts';
 import { RateLimiter } from '../lib/http/limiter.ts';
 import { Logger, maskSecrets } from '../lib/log.ts';
@@ -33,7 +34,7 @@ async function alert(s: ActionSettings, status: 'complete' | 'incomplete' | 'fai
 }
 
 /** Renders the site from the backup repo (links to files on GitHub, never the bytes) and publishes it, if it stays private. */
-async function publishBackupSite(s: ActionSettings, git: Git, report: SyncReport): Promise<PublishResult> {
+async function publishBackupSite(s: ActionSettings, git: Git, commitSha: string | undefined): Promise<PublishResult> {
   const siteDir = join(s.runnerTemp, 'workspace-backup-site');
   const input = await loadSiteInput(git, `refs/heads/${s.config.branch}`, { links: { mode: 'github', repoUrl: `${s.serverUrl}/${s.owner}/${s.repo}`, branch: s.config.branch } });
   await renderSite(input, siteDir);
@@ -44,7 +45,7 @@ async function publishBackupSite(s: ActionSettings, git: Git, report: SyncReport
     owner: s.owner,
     repo: s.repo,
     allowPublic: s.allowPublicPages,
-    sha: report.commitSha ?? '',
+    sha: commitSha ?? '',
     tempDir: s.runnerTemp,
     log: (l) => core.info(l),
   });
@@ -61,9 +62,8 @@ export async function run(): Promise<void> {
     const git = await Git.init(s.config.repoPath, s.config.branch, logger);
     const statePath = s.config.statePath ?? join(await git.gitDir(), 'workspace-backup', 'state.db');
     await restoreState(statePath, s.cacheKey, s.cacheRestorePrefix);
-    const connector = new ProjectplaceConnector(s.config.projectplace, { limiter: new RateLimiter({ concurrency: s.config.concurrency }), logger });
-    const report: SyncReport = await sync({
-      connector,
+    const connectors = createConnectors(s.config.sources, { limiter: new RateLimiter({ concurrency: s.config.concurrency }), logger });
+    const outcomes = await syncSources(connectors, {
       repoDir: s.config.repoPath,
       branch: s.config.branch,
       statePath,
@@ -75,30 +75,42 @@ export async function run(): Promise<void> {
       deadline: s.config.maxRunMinutes ? started + s.config.maxRunMinutes * 60_000 : undefined,
       logger,
     });
+    const reports = outcomes.flatMap((x) => (x.report ? [x.report] : []));
+    const stopped = outcomes.filter((x) => x.error);
+    // Sources run one after another on the same branch: the first started from the old head, the last left the new one.
+    const headBefore = reports[0]?.headBefore;
+    const commitSha = reports.at(-1)?.commitSha ?? headBefore;
+    const complete = stopped.length === 0 && reports.every((r) => r.complete);
     // Every night the cheap check (manifest ↔ tree ↔ state); on a full resync, everything on the runner read back.
     // The Action's clone is blobless and holds no LFS objects: what only the remote holds is counted, not read.
     let verified: VerifyReport | undefined;
-    if (!s.dryRun && report.commitSha) {
+    if (!s.dryRun && commitSha) {
       verified = await verifyBackup({ repoDir: s.config.repoPath, branch: s.config.branch, statePath, readData: s.fullResync, objectsMayBeRemote: true, logger });
       for (const p of verified.problems) (p.severity === 'error' ? core.error : core.warning)(`verify: ${p.detail}. ${p.fix}`);
     }
-    const pushed = !s.dryRun && s.push && report.commitSha !== report.headBefore;
+    const pushed = !s.dryRun && s.push && commitSha !== headBefore;
     if (pushed) await pushBackup(git, s.config.branch, s.githubToken || undefined);
     if (!s.dryRun) await saveState(statePath, s.cacheKey);
-    const site = s.pages && !s.dryRun ? await publishBackupSite(s, git, report) : undefined;
+    const site = s.pages && !s.dryRun ? await publishBackupSite(s, git, commitSha) : undefined;
     const reportPath = join(s.runnerTemp, 'workspace-backup-report.json');
-    await writeFile(reportPath, JSON.stringify(report, null, 2));
+    // One source: its report, as it always was. Several: one entry per source, with the error of any that stopped.
+    const reportJson = outcomes.length === 1 ? reports[0] : { sources: outcomes.map((x) => ({ source: x.source, ...(x.report ? { report: x.report } : { error: maskSecrets(x.error!.message) }) })) };
+    await writeFile(reportPath, JSON.stringify(reportJson, null, 2));
     const note = site ? (site.published ? `Browse the backup: ${site.url}` : `The site was not published: ${site.reason}`) : undefined;
-    const markdown = summaryMarkdown(report, { seconds: (Date.now() - started) / 1000, pushed, note, verify: verified });
+    const seconds = (Date.now() - started) / 1000;
+    const markdown = outcomes
+      .map((x, i) => (x.report ? summaryMarkdown(x.report, { title: x.displayName, seconds, pushed, note: i === 0 ? note : undefined, verify: i === outcomes.length - 1 ? verified : undefined }) : `## ${x.displayName} backup: FAILED\n\n${maskSecrets(x.error!.message)}\n`))
+      .join('\n');
     await core.summary.addRaw(markdown).write();
-    setOutputs(report, reportPath);
+    setOutputs(reports, { reportPath, commitSha, complete });
     setVerifyOutput(verified);
     core.setOutput('site-url', site?.published ? site.url : '');
     const damaged = verified !== undefined && !verified.ok;
-    if (!s.dryRun) await alert(s, damaged ? 'failed' : report.complete ? 'complete' : 'incomplete', markdown);
+    if (!s.dryRun) await alert(s, damaged || stopped.length > 0 ? 'failed' : complete ? 'complete' : 'incomplete', markdown);
     // Pushed and saved all the same: a damaged backup loses nothing more by being kept, and the summary says what to do.
     if (damaged) core.setFailed(`verify found ${verified!.problems.filter((p) => p.severity === 'error').length} problems in the backup repository (see the job summary)`);
-    else if (!report.complete) core.warning('The backup is incomplete: what failed or was left is retried by the next run (see the job summary).');
+    else if (stopped.length) core.setFailed(stopped.map((x) => `${x.displayName}: ${maskSecrets(x.error!.message)}`).join('; '));
+    else if (!complete) core.warning('The backup is incomplete: what failed or was left is retried by the next run (see the job summary).');
   } catch (e) {
     const message = maskSecrets((e as Error).message ?? String(e));
     core.setOutput('complete', 'false');

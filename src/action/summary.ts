@@ -9,14 +9,16 @@ function escapeCell(s: string): string {
   return s.replace(/[|<>&\n\r]/g, (c) => ({ '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;', '\n': ' ', '\r': ' ' })[c]!);
 }
 
-export function setOutputs(report: SyncReport, reportPath: string): void {
-  core.setOutput('documents-added', report.documents.added);
-  core.setOutput('documents-changed', report.documents.changed + report.drift.length);
-  core.setOutput('documents-deleted', report.documents.deleted);
-  core.setOutput('bytes-downloaded', report.bytesDownloaded);
-  core.setOutput('commit-sha', report.commitSha ?? '');
-  core.setOutput('report-path', reportPath);
-  core.setOutput('complete', String(report.complete));
+/** Outputs of the whole run: counts summed over the sources' reports. */
+export function setOutputs(reports: SyncReport[], run: { reportPath: string; commitSha: string | undefined; complete: boolean }): void {
+  const sum = (f: (r: SyncReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  core.setOutput('documents-added', sum((r) => r.documents.added));
+  core.setOutput('documents-changed', sum((r) => r.documents.changed + r.drift.length));
+  core.setOutput('documents-deleted', sum((r) => r.documents.deleted));
+  core.setOutput('bytes-downloaded', sum((r) => r.bytesDownloaded));
+  core.setOutput('commit-sha', run.commitSha ?? '');
+  core.setOutput('report-path', run.reportPath);
+  core.setOutput('complete', String(run.complete));
 }
 
 export function setVerifyOutput(v: VerifyReport | undefined): void {
@@ -30,26 +32,27 @@ function verifyCell(v: VerifyReport): string {
 }
 
 /** Markdown for the job summary (also used as the alert issue's body). */
-export function summaryMarkdown(report: SyncReport, opts: { seconds: number; pushed: boolean; note?: string; verify?: VerifyReport }): string {
+export function summaryMarkdown(report: SyncReport, opts: { title?: string; seconds: number; pushed: boolean; note?: string; verify?: VerifyReport }): string {
   const c = report.counts;
   const lines: string[] = [];
-  lines.push(`## Projectplace backup: ${report.dryRun ? 'dry run' : report.complete ? 'complete' : 'INCOMPLETE'}`);
+  const name = opts.title ?? 'Projectplace';
+  lines.push(`## ${name} backup: ${report.dryRun ? 'dry run' : report.complete ? 'complete' : 'INCOMPLETE'}`);
   if (opts.note) lines.push('', opts.note);
   lines.push('', '| | |', '|---|---|');
-  lines.push(`| new | ${c.new} |`, `| changed | ${c.modified} |`, `| renamed / moved | ${c.renamed} / ${c.moved} |`, `| deleted in Projectplace (kept here) | ${c.deleted} |`);
+  lines.push(`| new | ${c.new} |`, `| changed | ${c.modified} |`, `| renamed / moved | ${c.renamed} / ${c.moved} |`, `| deleted in ${name} (kept here) | ${c.deleted} |`);
   lines.push(`| archived workspaces | ${c.archived} |`, `| unchanged | ${c.unchanged} |`, `| failed | ${c.failed} |`, `| left for the next run | ${c.skipped} |`);
   lines.push(`| downloaded | ${report.documentsDownloaded} documents, ${formatBytes(report.bytesDownloaded)} |`, `| duration | ${Math.round(opts.seconds)} s |`);
   lines.push(`| commit | ${report.commitSha ? `\`${report.commitSha.slice(0, 12)}\`` : '—'}${opts.pushed ? ' (pushed)' : ''} |`);
   if (report.drift.length) lines.push(`| repaired drift | ${report.drift.length} |`);
   if (report.stateRebuilt) lines.push('| state | rebuilt from the repository manifest |');
   if (opts.verify) lines.push(`| verify${opts.verify.readData ? ' (read back)' : ''} | ${verifyCell(opts.verify)} |`);
-  lines.push('', '### Workspaces', '', '| workspace | listed | changes |', '|---|---|---|');
+  lines.push('', report.source === 'projectplace' ? '### Workspaces' : '### Containers', '', `| ${report.source === 'projectplace' ? 'workspace' : 'container'} | listed | changes |`, '|---|---|---|');
   for (const w of report.workspaces) {
     const changes = Object.entries(w.changes).map(([k, v]) => `${v} ${k}`).join(', ') || '—';
     lines.push(`| ${escapeCell(w.name)}${w.archived ? ' (archived)' : ''} | ${w.listingError ? '**listing failed**' : w.listed} | ${escapeCell(changes)} |`);
   }
   if (report.drift.length) {
-    lines.push('', '### Drift repaired (the repository held other bytes than Projectplace)', '');
+    lines.push('', `### Drift repaired (the repository held other bytes than ${name})`, '');
     for (const d of report.drift.slice(0, 50)) lines.push(`- \`${escapeCell(d.path)}\``);
   }
   const verifyErrors = opts.verify?.problems.filter((p) => p.severity === 'error') ?? [];

@@ -52,6 +52,12 @@ export interface Capabilities {
   content: boolean;
   /** Items carry modification stamps; otherwise the engine diffs content hashes. */
   modificationStamps: boolean;
+  /**
+   * New items have no author or time of their own (records of a database, not documents people edit): a run adds
+   * them in one commit per container rather than one each. With tens of thousands of records in one folder, a
+   * commit each would rewrite that folder's tree every time. Changes to existing items still get a commit each.
+   */
+  bulkAdd?: boolean;
 }
 
 /** One service. Errors: throws AuthError on rejected credentials, ServiceError on anything else. */

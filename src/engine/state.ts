@@ -6,7 +6,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { crashPoint } from '../lib/crash-point.ts';
 import { entryFromLine, entryToLine, type Entry } from './entry.ts';
 
-const schemaVersion = '1';
+// 2: the matching commit is kept per source (meta repo_head:<source>); a version-1 file is rebuilt once.
+const schemaVersion = '2';
+
+const headKey = (source: string) => `repo_head:${source}`;
 
 export class StateDb {
   #db: DatabaseSync;
@@ -63,9 +66,12 @@ export class StateDb {
     this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  /** The backup repo commit this state describes, or undefined for a new or rebuilt-but-uncommitted state. */
-  get repoHead(): string | undefined {
-    return this.getMeta('repo_head');
+  /**
+   * The backup repo commit this source's entries describe, or undefined (new state, or rebuilt but uncommitted).
+   * Kept per source: several sources share one repo, and each one's run moves the branch.
+   */
+  headOf(source: string): string | undefined {
+    return this.getMeta(headKey(source));
   }
 
   entries(source: string): Entry[] {
@@ -77,30 +83,37 @@ export class StateDb {
     return (this.#db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n;
   }
 
-  /** Replaces everything with these entries and records the commit they match, in one transaction. */
-  replaceAll(entries: Iterable<Entry>, repoHead: string | undefined): void {
+  /** Replaces one source's entries with these and records the commit they match, in one transaction. */
+  replaceAll(source: string, entries: Iterable<Entry>, repoHead: string | undefined): void {
     this.#transaction(() => {
-      this.#db.exec('DELETE FROM entries');
+      this.#db.prepare('DELETE FROM entries WHERE source = ?').run(source);
       crashPoint('state.rebuild.deleted');
       this.#insert(entries);
-      this.#setHead(repoHead);
+      this.#setHead(source, repoHead);
     });
     crashPoint('state.rebuild.committed');
   }
 
-  /** Writes changed entries and records the new commit, in one transaction. */
-  apply(changed: Iterable<Entry>, repoHead: string | undefined): void {
+  /**
+   * Writes one source's changed entries and records the run's new commit, in one transaction. The run changed only
+   * this source's files and manifests, so another source whose entries matched the run's starting commit matches
+   * its new one too (and is not rebuilt next time).
+   */
+  apply(source: string, changed: Iterable<Entry>, fromHead: string | undefined, repoHead: string | undefined): void {
     this.#transaction(() => {
       this.#insert(changed);
-      this.#setHead(repoHead);
+      if (fromHead && repoHead && fromHead !== repoHead) {
+        this.#db.prepare("UPDATE meta SET value = ? WHERE key LIKE 'repo_head:%' AND key <> ? AND value = ?").run(repoHead, headKey(source), fromHead);
+      }
+      this.#setHead(source, repoHead);
       crashPoint('state.apply.before-commit');
     });
     crashPoint('state.apply.committed');
   }
 
-  #setHead(head: string | undefined): void {
-    if (head) this.setMeta('repo_head', head);
-    else this.#db.prepare("DELETE FROM meta WHERE key = 'repo_head'").run();
+  #setHead(source: string, head: string | undefined): void {
+    if (head) this.setMeta(headKey(source), head);
+    else this.#db.prepare('DELETE FROM meta WHERE key = ?').run(headKey(source));
   }
 
   #insert(entries: Iterable<Entry>): void {

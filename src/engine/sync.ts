@@ -1,7 +1,7 @@
 // One backup run of one source: load state, list, plan, transfer, store, save state (DESIGN §1).
 
-import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { AuthError, ConfigError, DiskFullError, diskFullError, isDiskFull, ServiceError } from '../lib/errors.ts';
 import { crashPoint } from '../lib/crash-point.ts';
@@ -18,6 +18,7 @@ import { Git } from './store/git.ts';
 import { lfsPointer, renderGitattributes, storeLfsObject } from './store/lfs.ts';
 import { RunMarker } from './store/run-marker.ts';
 import { downloadToTemp, type Downloaded } from './transfer.ts';
+import { PendingWork } from './pending-work.ts';
 
 export interface SyncOptions {
   connector: Connector;
@@ -32,7 +33,7 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Full resync: download every document again and repair any difference. */
   verifyAll?: boolean;
-  /** Write this run's coverage report into the repo (.workspace-backup/runs/<time>.json), which makes a commit every run. */
+  /** Write this run's coverage report into the repo (.workspace-backup/runs/<time>-<source>.json), which makes a commit every run. */
   recordRun?: boolean;
   /** Epoch ms after which no new download starts; what is done is committed and the run reports complete: false. */
   deadline?: number;
@@ -131,9 +132,9 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
   if (discarded) log.warn(`state file ${statePath} was unreadable (${discarded}); rebuilding it from the backup repo`);
   let stateRebuilt = false;
   try {
-    if (state.repoHead !== head) {
+    if (state.headOf(source) !== head) {
       const entries = head ? await readManifests(git, head, source) : [];
-      state.replaceAll(entries, head);
+      state.replaceAll(source, entries, head);
       stateRebuilt = true;
       log.info(`state rebuilt from the repo's manifest: ${entries.length} entries at ${head?.slice(0, 12) ?? 'an empty repo'}`);
     }
@@ -190,7 +191,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     await rm(tempDir, { recursive: true, force: true });
     await mkdir(tempDir, { recursive: true });
     const next = new Map(prev);
-    const store = await Store.open(git, gitDir, head, lfsThreshold, next);
+    const store = await Store.open(git, gitDir, head, lfsThreshold, next, connector.displayName, connector.capabilities.bulkAdd ?? false);
     const at = now();
     try {
       applyEntryChanges(plan.changes, next, paths, source, at);
@@ -198,15 +199,25 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       await commitLinks(store, plan.changes, next, source);
       const jobs = plan.changes.filter((c) => c.download);
       let done = 0;
+      // Storing runs behind the downloads: a worker hands its document to git and starts the next download, while at
+      // most 16 documents (256 MiB) wait to be committed.
+      const storing = new PendingWork(16, 256 * 1024 * 1024);
+      const finished = () => progress({ phase: 'transfer', done: ++done, total: jobs.length, bytes: bytesDownloaded });
+      const failed = (change: Change, e: unknown) => {
+        if (e instanceof AuthError || isDiskFull(e)) throw e;
+        const item = change.item!;
+        counts.failed++;
+        failures.push({ id: item.id, path: change.path, action: change.type === 'new' ? 'download' : 'update', error: (e as Error).message });
+        log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
+      };
       await runPool(jobs, opts.concurrency ?? 4, async (change) => {
         if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
           counts.skipped++;
           return;
         }
-        const item = change.item!;
-        let got: Downloaded | undefined;
+        let got: Downloaded;
         try {
-          got = await downloadToTemp(connector, item, {
+          got = await downloadToTemp(connector, change.item!, {
             tempDir,
             retry: { ...defaultRetry, ...opts.retry },
             onBytes: (n) => {
@@ -214,19 +225,27 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
             },
           });
           report.documentsDownloaded++;
-          await store.putDocument(change, got, source);
-          if (change.type === 'new') report.documents.added++;
-          else if (change.type === 'modified') report.documents.changed++;
         } catch (e) {
-          if (e instanceof AuthError || isDiskFull(e)) throw e;
-          counts.failed++;
-          failures.push({ id: item.id, path: change.path, action: change.type === 'new' ? 'download' : 'update', error: (e as Error).message });
-          log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
-        } finally {
-          if (got) await rm(got.file, { force: true });
-          progress({ phase: 'transfer', done: ++done, total: jobs.length, bytes: bytesDownloaded });
+          failed(change, e);
+          finished();
+          return;
         }
+        await storing.add(async () => {
+          try {
+            await store.putDocument(change, got, source);
+            if (change.type === 'new') report.documents.added++;
+            else if (change.type === 'modified') report.documents.changed++;
+          } catch (e) {
+            failed(change, e);
+          } finally {
+            if (got.file) await rm(got.file, { force: true });
+            finished();
+          }
+        }, got.size);
       });
+      await storing.drain();
+
+      await store.commitBulkAdds(new Map(listing.containers.map((c) => [c.id, c.name])), source);
 
       // The manifest: one commit for every container whose entries changed.
       progress({ phase: 'commit', done: 0, total: 0, bytes: bytesDownloaded });
@@ -238,7 +257,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       if (opts.recordRun) {
         report.complete = failures.length === 0 && counts.skipped === 0;
         report.bytesDownloaded = bytesDownloaded;
-        extra.push({ op: 'write', path: runRecordPath(startedAt), data: JSON.stringify(runRecord(report, now()), null, 2) + '\n' });
+        extra.push({ op: 'write', path: runRecordPath(startedAt, source), data: JSON.stringify(runRecord(report, now()), null, 2) + '\n' });
       }
       if (changedEntries.length > 0 || extra.length > 0) {
         crashPoint('manifest.before');
@@ -256,7 +275,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         report.commitSha = head;
       }
       crashPoint('ref.advanced');
-      state.apply(changedEntries, newHead ?? head);
+      state.apply(source, changedEntries, head, newHead ?? head);
     } catch (e) {
       store.abort();
       throw e;
@@ -391,13 +410,17 @@ function trailers(change: Change, source: string): string {
 }
 
 /** The id git gives a blob with this content (SHA-1 object format). */
-function gitBlobId(content: string): string {
-  const body = Buffer.from(content, 'utf8');
+function gitBlobId(content: string | Buffer): string {
+  const body = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
   return createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
 }
 
 /** Writes commits onto the import ref, keeping LFS attributes and the manifest in step. */
 class Store {
+  #root: string;
+  #bulkAdd: boolean;
+  /** bulkAdd: new items whose content is already in the import stream, waiting for their container's commit. */
+  #added = new Map<string, Array<{ path: string; mark: number }>>();
   #git: Git;
   #gitDir: string;
   #head: string | undefined;
@@ -412,7 +435,9 @@ class Store {
   /** Documents whose bytes in the repo differed from the service's, found by a full resync and repaired. */
   readonly drift: Array<{ id: string; path: string }> = [];
 
-  private constructor(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>) {
+  private constructor(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>, root: string, bulkAdd: boolean) {
+    this.#root = root;
+    this.#bulkAdd = bulkAdd;
     this.#git = git;
     this.#gitDir = gitDir;
     this.#head = head;
@@ -420,8 +445,9 @@ class Store {
     this.#next = next;
   }
 
-  static async open(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>): Promise<Store> {
-    return new Store(git, gitDir, head, lfsThreshold, next);
+  /** `root`: the source's top folder ("Projectplace"), whose LFS patterns in .gitattributes this run maintains. */
+  static async open(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>, root: string, bulkAdd: boolean): Promise<Store> {
+    return new Store(git, gitDir, head, lfsThreshold, next, root, bulkAdd);
   }
 
   get commits(): number {
@@ -445,7 +471,7 @@ class Store {
   async #attributesChange(): Promise<FileChange[]> {
     const lfsPaths = [...this.#next.values()].filter((e) => e.lfs).map((e) => e.path);
     const before = await this.#gitattributes();
-    const after = renderGitattributes(before, lfsPaths);
+    const after = renderGitattributes(before, lfsPaths, this.#root);
     if (after === before || (before === '' && lfsPaths.length === 0)) return [];
     this.#attributes = after;
     return [{ op: 'write', path: '.gitattributes', data: after }];
@@ -460,7 +486,9 @@ class Store {
     const inTree = await this.#blobAt(path);
     const expected = lfs
       ? gitBlobId(lfsPointer(got.sha256, got.size))
-      : (await this.#git.run(['hash-object', '--no-filters', '--', got.file])).stdout.trim();
+      : got.data
+        ? gitBlobId(got.data)
+        : (await this.#git.run(['hash-object', '--no-filters', '--', got.file])).stdout.trim();
     if (inTree?.sha === expected) return false;
     this.drift.push({ id, path });
     return true;
@@ -532,10 +560,19 @@ class Store {
     }
     entry.path = change.path;
     this.#next.set(item.id, entry);
+    if (this.#bulkAdd && !before?.sha256 && !lfs) {
+      const mark = await (await this.#importer()).blob(got.data ? { data: got.data } : { file: got.file, size: got.size });
+      const list = this.#added.get(item.containerId) ?? [];
+      list.push({ path: change.path, mark });
+      this.#added.set(item.containerId, list);
+      return;
+    }
     const changes: FileChange[] = [];
     if (lfs) {
-      await storeLfsObject(this.#gitDir, got.file, got.sha256);
+      await storeLfsObject(this.#gitDir, got.file ?? (await this.#spill(got.data, item.id)), got.sha256);
       changes.push({ op: 'write', path: change.path, data: lfsPointer(got.sha256, got.size) });
+    } else if (got.data) {
+      changes.push({ op: 'write', path: change.path, data: got.data });
     } else {
       changes.push({ op: 'put', path: change.path, file: got.file, size: got.size });
     }
@@ -552,6 +589,32 @@ class Store {
       message: `${verb} ${item.name}${version}\n\n${change.path}\n\n${trailers(change, source)}`,
       changes,
     });
+  }
+
+  /** bulkAdd: one commit per container for the items it added this run (their content was sent as it arrived). */
+  async commitBulkAdds(containerNames: Map<string, string>, source: string): Promise<number> {
+    let added = 0;
+    for (const [container, list] of [...this.#added].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const name = containerNames.get(container) ?? container;
+      const at = new Date();
+      const what = list.length === 1 ? '1 item' : `${list.length} items`;
+      await (await this.#importer()).commit({
+        author: { ...botIdentity, date: at },
+        committer: { ...botIdentity, date: at },
+        message: `Add ${what} to ${name}\n\n${posix.dirname(list[0]!.path)}\n\nSource: ${source}\nWorkspace-Id: ${container}`,
+        changes: list.map((a) => ({ op: 'mark', path: a.path, mark: a.mark })),
+      });
+      added += list.length;
+    }
+    this.#added.clear();
+    return added;
+  }
+
+  /** A small document held in memory that must go to LFS (a threshold below the in-memory size) goes through a temp file. */
+  async #spill(data: Buffer, id: string): Promise<string> {
+    const file = join(this.#gitDir, 'workspace-backup', 'tmp', `${id}-${randomBytes(6).toString('hex')}.lfs`);
+    await writeFile(file, data, { flag: 'wx' });
+    return file;
   }
 
   async commitManifest(changed: Entry[], prev: Map<string, Entry>, next: Map<string, Entry>, source: string, message: string, extra: FileChange[] = []): Promise<void> {
@@ -642,8 +705,9 @@ async function advanceBranch(git: Git, branch: string, oldHead: string | undefin
 }
 
 /** Where a run's coverage report goes: one file per run, named by its start time. */
-export function runRecordPath(startedAt: string): string {
-  return `.workspace-backup/runs/${startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
+export function runRecordPath(startedAt: string, source: string): string {
+  // Named by source too: the sources of one configuration run one after another and may start within a second.
+  return `.workspace-backup/runs/${startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-${source.replace(/[^a-z0-9-]/gi, '_')}.json`;
 }
 
 /** The coverage report kept in the repo: what was listed, downloaded, failed and skipped, per workspace. */

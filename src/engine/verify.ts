@@ -476,24 +476,27 @@ function checkState(file: string, head: string, entries: Entry[], sources: strin
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(file, { readOnly: true });
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'repo_head'").get() as { value: string } | undefined;
-    const recorded = row?.value;
-    if (recorded !== head) {
+    // Each source records the commit its entries match (several sources share the repo); only those at the
+    // branch's commit are compared entry by entry.
+    const heads = new Map((db.prepare("SELECT key, value FROM meta WHERE key LIKE 'repo_head:%'").all() as Array<{ key: string; value: string }>).map((r) => [r.key.slice('repo_head:'.length), r.value]));
+    const stale = sources.filter((src) => heads.get(src) !== head);
+    for (const src of stale) {
       problems.push({
         kind: 'state-stale',
         severity: 'warning',
         path: file,
-        detail: `the state file records commit ${recorded?.slice(0, 12) ?? '(none)'}, the branch is at ${head.slice(0, 12)}`,
+        detail: `the state file records commit ${heads.get(src)?.slice(0, 12) ?? '(none)'} for ${src}, the branch is at ${head.slice(0, 12)}`,
         fix: fixState,
       });
-      return;
     }
+    const current = sources.filter((src) => !stale.includes(src));
+    if (current.length === 0) return;
     const rows = db.prepare('SELECT source, id, line FROM entries').all() as Array<{ source: string; id: string; line: string }>;
-    const inManifest = new Map(entries.map((e) => [`${e.source}\0${e.id}`, entryToLine(e)]));
+    const inManifest = new Map(entries.filter((e) => current.includes(e.source)).map((e) => [`${e.source}\0${e.id}`, entryToLine(e)]));
     const inState = new Map(rows.map((r) => [`${r.source}\0${r.id}`, r.line]));
     const differ: string[] = [];
     for (const [k, line] of inManifest) if (inState.get(k) !== line) differ.push(k.split('\0')[1]!);
-    for (const k of inState.keys()) if (!inManifest.has(k) && sources.includes(k.split('\0')[0]!)) differ.push(k.split('\0')[1]!);
+    for (const k of inState.keys()) if (!inManifest.has(k) && current.includes(k.split('\0')[0]!)) differ.push(k.split('\0')[1]!);
     if (differ.length > 0) {
       problems.push({
         kind: 'state-stale',

@@ -131,7 +131,7 @@ describe('workspace-backup sync', () => {
 
 test('secrets can come from the environment instead of the file', () => {
   const cfg = buildConfig({ 'client-id': 'abc', 'repo-path': 'x' }, '/tmp', { WORKSPACE_BACKUP_CLIENT_SECRET: 'from-env-secret' });
-  assert.equal(cfg.projectplace.auth.kind, 'oauth2');
+  assert.equal(cfg.sources[0]?.type === 'projectplace' && cfg.sources[0].settings.auth.kind, 'oauth2');
   assert.throws(() => buildConfig({ 'repo-path': 'x' }, '/tmp', {}), ConfigError);
 });
 
@@ -152,4 +152,19 @@ test('a run with a document that keeps failing exits 4 (partial) and says what t
   } finally {
     await fx.close();
   }
+});
+
+test('config: sources add ProSonata beside top-level Projectplace; its key can come from the environment; mistakes are named', () => {
+  const env = { WORKSPACE_BACKUP_PROSONATA_API_KEY: 'pros-key-from-env' };
+  const cfg = buildConfig({ 'client-id': 'a', 'client-secret': 'b', 'repo-path': 'x', sources: [{ type: 'prosonata', url: 'https://acme.prosonata.software', 'app-id': '12' }] }, '/tmp', env);
+  assert.deepEqual(cfg.sources.map((s) => s.type), ['projectplace', 'prosonata']);
+  assert.equal(cfg.sources[1]!.type === 'prosonata' && cfg.sources[1].settings.apiKey, 'pros-key-from-env');
+  // The Action passes the list as JSON text.
+  const fromInput = buildConfig({ 'repo-path': 'x', sources: JSON.stringify([{ type: 'prosonata', url: 'https://acme.prosonata.software', 'api-key': 'k' }]) }, '/tmp', {});
+  assert.deepEqual(fromInput.sources.map((s) => s.type), ['prosonata']);
+  assert.throws(() => buildConfig({ 'repo-path': 'x', sources: '[{"type": "prosonata",' }, '/tmp', {}), /sources is not valid JSON/);
+  assert.throws(() => buildConfig({ 'repo-path': 'x', sources: [{ type: 'jira' }] }, '/tmp', {}), /sources\[0\]\.type is "jira"/);
+  assert.throws(() => buildConfig({ 'repo-path': 'x', 'client-id': 'a', 'client-secret': 'b', sources: [{ type: 'projectplace', 'client-id': 'c', 'client-secret': 'd' }] }, '/tmp', {}), /configured twice/);
+  assert.throws(() => buildConfig({ 'repo-path': 'x', sources: [{ type: 'projectplace', 'client-id': 'c' }] }, '/tmp', {}), /incomplete in sources\[0\].*missing: client-secret/);
+  assert.throws(() => buildConfig({ 'repo-path': 'x', sources: [{ type: 'prosonata', url: 'https://a.prosonata.software' }] }, '/tmp', {}), /sources\[0\]\.api-key is missing/);
 });

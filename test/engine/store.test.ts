@@ -70,3 +70,16 @@ test('LFS patterns in .gitattributes match exactly the listed paths, spaces and 
   assert.equal(again.split('\n').filter((l) => l.includes('filter=lfs')).length, 1);
   assert.match(again, /^\*\.psd binary\n/);
 });
+
+test('each source maintains only its own LFS patterns in the shared .gitattributes block', () => {
+  const one = renderGitattributes('', ['Projectplace/WS/big.bin', 'Projectplace/WS/huge.iso'], 'Projectplace');
+  const both = renderGitattributes(one, ['ProSonata/exports/dump.json'], 'ProSonata');
+  const lfsLines = (t: string) => t.split('\n').filter((l) => l.includes('filter=lfs'));
+  assert.equal(lfsLines(both).length, 3, both);
+  // Projectplace's next run drops one of its own files from LFS and keeps ProSonata's pattern.
+  const after = renderGitattributes(both, ['Projectplace/WS/big.bin'], 'Projectplace');
+  assert.deepEqual(lfsLines(after).map((l) => l.split(' ')[0]), ['/ProSonata/exports/dump.json', '/Projectplace/WS/big.bin']);
+  // A root that is a prefix of another's name ("Project" vs "Projectplace") does not touch it.
+  const prefix = renderGitattributes(after, [], 'Project');
+  assert.equal(lfsLines(prefix).length, 2);
+});

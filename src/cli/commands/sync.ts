@@ -1,18 +1,19 @@
 // `workspace-backup sync`: one backup run from a configuration file.
 
 import { parseArgs } from 'node:util';
-import { ProjectplaceConnector } from '../../connectors/projectplace/index.ts';
+import { createConnectors } from '../../connectors/index.ts';
 import { RateLimiter } from '../../lib/http/limiter.ts';
-import { Logger } from '../../lib/log.ts';
-import { sync, type SyncReport } from '../../engine/sync.ts';
+import { Logger, maskSecrets } from '../../lib/log.ts';
+import type { SyncReport } from '../../engine/sync.ts';
+import { syncSources, type SourceOutcome } from '../../engine/sync-sources.ts';
 import { loadConfigFile } from '../config-file.ts';
-import { exitCodes } from '../exit-codes.ts';
+import { exitCodeFor, exitCodes } from '../exit-codes.ts';
 import { createProgress, formatBytes } from '../progress.ts';
 import { parseOrUsage, UsageError } from '../usage.ts';
 
 export const syncHelp = `Usage: workspace-backup sync --config <file> [options]
 
-Backs up Projectplace into the git repository named in the configuration file.
+Backs up the configuration's sources (Projectplace, ProSonata) into the git repository it names, one after another.
 Only new and changed documents are downloaded; deleted documents stay in the backup.
 
 Options:
@@ -25,7 +26,8 @@ Options:
   -h, --help            this help
 
 Exit codes: 0 done, 2 bad configuration, 3 credentials refused, 4 finished with failures
-(what failed is retried next run), 5 stopped by a service or repository error, 1 unexpected error.`;
+(what failed is retried next run), 5 stopped by a service or repository error, 1 unexpected error.
+With several sources, one that stops does not stop the others; the exit code is then that source's.`;
 
 export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
   const parsed = parseOrUsage(
@@ -59,12 +61,11 @@ export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; 
     sink: (level, line) => (level === 'info' && !o.json ? io.stdout : io.stderr).write((level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') + line + '\n'),
   });
   const limiter = new RateLimiter({ concurrency: config.concurrency });
-  const connector = new ProjectplaceConnector(config.projectplace, { limiter, logger });
+  const connectors = createConnectors(config.sources, { limiter, logger });
   const progress = createProgress(human, { quiet: o.quiet || o['dry-run'] });
-  let report: SyncReport;
+  let outcomes: SourceOutcome[];
   try {
-    report = await sync({
-      connector,
+    outcomes = await syncSources(connectors, {
       repoDir: config.repoPath,
       branch: config.branch,
       statePath: config.statePath,
@@ -79,9 +80,17 @@ export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; 
   } finally {
     progress.end();
   }
-  if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else human.write(describeReport(report) + '\n');
-  return report.complete ? exitCodes.ok : exitCodes.partial;
+  const reports = outcomes.flatMap((x) => (x.report ? [x.report] : []));
+  if (o.json) {
+    // One source: its report, as it always was. Several: one entry per source, with the error of any that stopped.
+    const json = outcomes.length === 1 ? reports[0] : { sources: outcomes.map((x) => ({ source: x.source, ...(x.report ? { report: x.report } : { error: maskSecrets(x.error!.message) }) })) };
+    io.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  } else {
+    for (const x of outcomes) human.write((x.report ? describeReport(x.report) : `Backup of ${x.source} STOPPED: ${maskSecrets(x.error!.message)}`) + '\n');
+  }
+  const stopped = outcomes.find((x) => x.error);
+  if (stopped) return exitCodeFor(stopped.error);
+  return reports.every((r) => r.complete) ? exitCodes.ok : exitCodes.partial;
 }
 
 /** The human summary of a run. */

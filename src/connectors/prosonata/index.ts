@@ -44,7 +44,7 @@ export function itemId(resource: string, recordId: string): string {
 export class ProsonataConnector implements Connector {
   readonly source = 'prosonata';
   readonly displayName = 'ProSonata';
-  readonly capabilities: Capabilities = { content: true, modificationStamps: false };
+  readonly capabilities: Capabilities = { content: true, modificationStamps: false, bulkAdd: true };
   readonly client: ProsonataClient;
   #settings: ProsonataSettings;
   #perPage: number;

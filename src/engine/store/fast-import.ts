@@ -15,6 +15,8 @@ export type FileChange =
   | { op: 'put'; path: string; file: string; size: number }
   | { op: 'write'; path: string; data: Buffer | string }
   | { op: 'blob'; path: string; mode: string; sha: string }
+  /** A blob sent earlier with FastImport.blob(). */
+  | { op: 'mark'; path: string; mark: number }
   | { op: 'rename'; from: string; to: string }
   | { op: 'delete'; path: string };
 
@@ -97,6 +99,39 @@ export class FastImport {
     return this.#commits;
   }
 
+  /**
+   * Sends one file's content as a blob on its own, for a later commit to name with { op: 'mark' } (bulk commits: the
+   * content streams to git as it arrives, only the path and the mark wait for the commit).
+   */
+  blob(content: { file: string; size: number } | { data: Buffer }): Promise<number> {
+    const run = this.#queue.then(() => ('data' in content ? this.#blobData(content.data) : this.#blob(content.file, content.size)));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #blobData(data: Buffer): Promise<number> {
+    const mark = ++this.#mark;
+    await this.#write(`blob\nmark :${mark}\ndata ${data.length}\n`);
+    await this.#write(data);
+    await this.#write('\n');
+    crashPoint('commit.blob-sent');
+    return mark;
+  }
+
+  async #blob(file: string, size: number): Promise<number> {
+    const mark = ++this.#mark;
+    await this.#write(`blob\nmark :${mark}\ndata ${size}\n`);
+    let written = 0;
+    for await (const chunk of createReadStream(file)) {
+      written += (chunk as Buffer).length;
+      await this.#write(chunk as Buffer);
+    }
+    if (written !== size) throw new GitError(`${file} changed size while being committed (${written} ≠ ${size})`);
+    await this.#write('\n');
+    crashPoint('commit.blob-sent');
+    return mark;
+  }
+
   /** Queues one commit; resolves when its bytes are handed to git. */
   commit(spec: CommitSpec): Promise<void> {
     const run = this.#queue.then(() => this.#commit(spec));
@@ -107,19 +142,7 @@ export class FastImport {
   async #commit(spec: CommitSpec): Promise<void> {
     const marks = new Map<FileChange, number>();
     for (const change of spec.changes) {
-      if (change.op === 'put') {
-        const mark = ++this.#mark;
-        await this.#write(`blob\nmark :${mark}\ndata ${change.size}\n`);
-        let written = 0;
-        for await (const chunk of createReadStream(change.file)) {
-          written += (chunk as Buffer).length;
-          await this.#write(chunk as Buffer);
-        }
-        if (written !== change.size) throw new GitError(`${change.file} changed size while being committed (${written} ≠ ${change.size})`);
-        await this.#write('\n');
-        marks.set(change, mark);
-        crashPoint('commit.blob-sent');
-      }
+      if (change.op === 'put') marks.set(change, await this.#blob(change.file, change.size));
     }
     const message = Buffer.from(spec.message.endsWith('\n') ? spec.message : spec.message + '\n', 'utf8');
     let head = `commit ${this.ref}\nmark :${++this.#mark}\nauthor ${ident(spec.author)}\ncommitter ${ident(spec.committer)}\ndata ${message.length}\n`;
@@ -142,6 +165,9 @@ export class FastImport {
         }
         case 'blob':
           head += `M ${change.mode} ${change.sha} ${quotePath(change.path)}\n`;
+          break;
+        case 'mark':
+          head += `M 100644 :${change.mark} ${quotePath(change.path)}\n`;
           break;
         case 'rename':
           head += `R ${quotePath(change.from)} ${quotePath(change.to)}\n`;

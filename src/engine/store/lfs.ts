@@ -36,13 +36,21 @@ export function exactPattern(path: string): string {
 const beginMarker = '# workspace-backup: large files in git LFS (maintained by the tool; edit above this block)';
 const endMarker = '# workspace-backup: end';
 
-/** Rewrites the tool's block of .gitattributes to list exactly these LFS paths, keeping whatever a person wrote outside it. */
-export function renderGitattributes(existing: string, lfsPaths: Iterable<string>): string {
+/**
+ * Rewrites the tool's block of .gitattributes to list exactly these LFS paths, keeping whatever a person wrote outside
+ * it. With `root` (a source's top folder, such as "Projectplace"), only that source's patterns are replaced: the
+ * repo holds several sources, each run lists its own.
+ */
+export function renderGitattributes(existing: string, lfsPaths: Iterable<string>, root?: string): string {
   const lines = existing.split('\n');
   const start = lines.indexOf(beginMarker);
   const end = lines.indexOf(endMarker);
-  const outside = start >= 0 && end > start ? [...lines.slice(0, start), ...lines.slice(end + 1)] : lines;
+  const hasBlock = start >= 0 && end > start;
+  const outside = hasBlock ? [...lines.slice(0, start), ...lines.slice(end + 1)] : lines;
   const head = outside.join('\n').replace(/\n+$/, '');
-  const patterns = [...new Set(lfsPaths)].sort().map((p) => `${exactPattern(p)} filter=lfs diff=lfs merge=lfs -text`);
-  return (head ? head + '\n' : '') + [beginMarker, ...patterns, endMarker].join('\n') + '\n';
+  const mine = root === undefined ? undefined : exactPattern(root + '/');
+  const others = hasBlock && mine !== undefined ? lines.slice(start + 1, end).filter((l) => l.trim() && !l.startsWith(mine)) : [];
+  const patterns = [...new Set(lfsPaths)].map((p) => `${exactPattern(p)} filter=lfs diff=lfs merge=lfs -text`);
+  const block = [...new Set([...others, ...patterns])].sort();
+  return (head ? head + '\n' : '') + [beginMarker, ...block, endMarker].join('\n') + '\n';
 }

@@ -1,0 +1,49 @@
+// A bounded set of tasks running in the background: the download workers hand each finished document to the store
+// and go on to the next download, so downloading and committing overlap (issue 7) instead of taking turns.
+
+export class PendingWork {
+  #running = new Set<Promise<void>>();
+  #weight = 0;
+  #failure: { error: unknown } | undefined;
+  readonly maxTasks: number;
+  readonly maxWeight: number;
+
+  /** At most `maxTasks` tasks, and `maxWeight` (bytes) between them, once one task is running. */
+  constructor(maxTasks: number, maxWeight: number) {
+    this.maxTasks = Math.max(1, maxTasks);
+    this.maxWeight = maxWeight;
+  }
+
+  /**
+   * Starts `task` once there is room for it (fewer than `maxTasks` running, and its weight fits, or nothing else
+   * runs), then resolves: the caller goes on while it runs. Rejects with an earlier task's error instead: a task
+   * that throws stops the work (tasks catch what they can live with themselves).
+   */
+  async add(task: () => Promise<void>, weight = 0): Promise<void> {
+    this.#throwIfFailed();
+    while (this.#running.size >= this.maxTasks || (this.#running.size > 0 && this.#weight + weight > this.maxWeight)) {
+      await Promise.race(this.#running);
+      this.#throwIfFailed();
+    }
+    this.#weight += weight;
+    const run: Promise<void> = task()
+      .catch((e: unknown) => {
+        this.#failure ??= { error: e };
+      })
+      .finally(() => {
+        this.#weight -= weight;
+        this.#running.delete(run);
+      });
+    this.#running.add(run);
+  }
+
+  /** Waits for every task; rejects with the first error. */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.race(this.#running);
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+}
