@@ -106,8 +106,8 @@ export function describeReport(r: SyncReport): string {
   if (r.stateRebuilt && r.headBefore) lines.push('  state was rebuilt from the repository manifest');
   const shown = r.changes.filter((ch) => ch.kind !== 'folder' && ch.kind !== 'workspace' || ch.type !== 'new').slice(0, r.dryRun ? 200 : 30);
   for (const ch of shown) lines.push(`  ${ch.type.padEnd(10)} ${ch.from ? `${ch.from} → ` : ''}${ch.path}`);
-  const hidden = r.changes.length - shown.length;
-  if (hidden > 0) lines.push(`  … and ${hidden} more (use --json for all)`);
+  const hidden = r.changes.length - shown.length + (r.changesOmitted ?? 0);
+  if (hidden > 0) lines.push(`  … and ${hidden} more (${r.changesOmitted ? 'git log has every one' : 'use --json for all'})`);
   if (c.skipped) lines.push(`  ${c.skipped} documents left for the next run (time budget reached)`);
   for (const f of r.failures) lines.push(`  FAILED ${f.action} ${f.path}: ${f.error}`);
   if (r.failures.length) lines.push('  What failed is retried on the next run; nothing already backed up was changed.');
