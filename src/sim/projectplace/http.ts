@@ -1,8 +1,50 @@
 // The simulator's request/response values: what handlers receive and return, and the error body format switch.
 
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { SimState } from './model.ts';
+
+/** Request bodies beyond this are refused (413) by the simulators. */
+export const maxRequestBody = 16 * 1024 * 1024;
+
+/** The whole request body, or null when it is larger than maxRequestBody. */
+export async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > maxRequestBody) return null;
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts);
+}
+
+/** A node request as the simulators' routes see it. `decodePath`: pathname percent-decoded (raw when malformed). */
+export function toSimRequest(req: IncomingMessage, body: Buffer, opts: { decodePath?: boolean } = {}): SimRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  let pathname = rawPath;
+  if (opts.decodePath) {
+    try {
+      pathname = decodeURIComponent(rawPath);
+    } catch {
+      // keep the raw path; it will not match a route
+    }
+  }
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    rawPath,
+    pathname,
+    rawQuery,
+    query: new URLSearchParams(rawQuery),
+    headers: req.headers,
+    body,
+    host: req.headers.host ?? '127.0.0.1',
+    remoteAddress: req.socket.remoteAddress ?? '',
+  };
+}
 
 export interface SimRequest {
   method: string;

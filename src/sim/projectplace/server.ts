@@ -7,43 +7,12 @@ import { controlRoutes } from './control.ts';
 import { getBlob } from './download.ts';
 import { faultStatusResponse, pickFault } from './faults.ts';
 import { hostileTransform, isHostileKind } from './hostile.ts';
-import { errorResponse, jsonResponse, type SimRequest, type SimResponse } from './http.ts';
+import { errorResponse, jsonResponse, readBody, toSimRequest, type SimRequest, type SimResponse } from './http.ts';
 import type { FaultRule, RequestLogEntry, SimState } from './model.ts';
 import { checkRateLimit } from './ratelimit.ts';
 import { serviceRoutes } from './routes.ts';
 import { sendResponse } from './send.ts';
 import { dueTriggers, fireTrigger } from './triggers.ts';
-
-const MAX_BODY = 16 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > MAX_BODY) return null;
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts);
-}
-
-function toSimRequest(req: IncomingMessage, body: Buffer): SimRequest {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const rawPath = q < 0 ? url : url.slice(0, q);
-  const rawQuery = q < 0 ? '' : url.slice(q + 1);
-  return {
-    method: (req.method ?? 'GET').toUpperCase(),
-    rawPath,
-    pathname: rawPath,
-    rawQuery,
-    query: new URLSearchParams(rawQuery),
-    headers: req.headers,
-    body,
-    host: req.headers.host ?? '127.0.0.1',
-    remoteAddress: req.socket.remoteAddress ?? '',
-  };
-}
 
 /** Finds the route for a path; 404 when no route has the path, 405 (with Allow) when none has the method. */
 function route<T extends { method: string; pattern: RegExp }>(

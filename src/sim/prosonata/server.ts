@@ -3,49 +3,12 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jsonResponse, type SimRequest, type SimResponse } from '../projectplace/http.ts';
+import { jsonResponse, readBody, toSimRequest, type SimRequest, type SimResponse } from '../projectplace/http.ts';
 import { sendResponse } from '../projectplace/send.ts';
 import { handleApi } from './api.ts';
 import { controlRoutes } from './control.ts';
 import { bodyFault, faultResponse, pickFault } from './faults.ts';
 import { nowMs, type RequestLogEntry, type SimState } from './model.ts';
-
-const MAX_BODY = 16 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > MAX_BODY) return null;
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts);
-}
-
-function toSimRequest(req: IncomingMessage, body: Buffer): SimRequest {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const rawPath = q < 0 ? url : url.slice(0, q);
-  const rawQuery = q < 0 ? '' : url.slice(q + 1);
-  let pathname = rawPath;
-  try {
-    pathname = decodeURIComponent(rawPath);
-  } catch {
-    // keep the raw path; it will not match a route
-  }
-  return {
-    method: (req.method ?? 'GET').toUpperCase(),
-    rawPath,
-    pathname,
-    rawQuery,
-    query: new URLSearchParams(rawQuery),
-    headers: req.headers,
-    body,
-    host: req.headers.host ?? '127.0.0.1',
-    remoteAddress: req.socket.remoteAddress ?? '',
-  };
-}
 
 function handleControl(state: SimState, req: SimRequest): SimResponse {
   const allowed: string[] = [];
@@ -61,7 +24,7 @@ function handleControl(state: SimState, req: SimRequest): SimResponse {
 
 async function handle(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
-  const sreq = toSimRequest(req, body ?? Buffer.alloc(0));
+  const sreq = toSimRequest(req, body ?? Buffer.alloc(0), { decodePath: true });
   if (sreq.pathname.startsWith('/__sim/')) {
     const response = body === null ? jsonResponse(413, { error: 'body too large' }) : handleControl(state, sreq);
     await sendResponse(req, res, response, undefined, () => {});
