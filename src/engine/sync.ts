@@ -623,7 +623,7 @@ class Store {
       await (await this.#importer()).commit({
         author: { ...botIdentity, date: at },
         committer: { ...botIdentity, date: at },
-        message: `Add ${what} to ${name}\n\n${posix.dirname(list[0]!.path)}\n\nSource: ${source}\nWorkspace-Id: ${container}`,
+        message: `Add ${what} to ${name}\n\n${posix.dirname(list[0]!.path)}\n\nSource: ${source}\nWorkspace-Id: ${container}\nItems-Added: ${list.length}`,
         changes: list.map((a) => ({ op: 'mark', path: a.path, mark: a.mark })),
       });
       added += list.length;

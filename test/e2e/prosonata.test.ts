@@ -10,7 +10,7 @@ import { sync } from '../../src/engine/sync.ts';
 import { verifyBackup } from '../../src/engine/verify.ts';
 import { startProsonataSim, type RunningProsonataSim } from '../../src/sim/prosonata/index.ts';
 import { canonical, connectorFor, rawSettings, simRecords } from '../connectors/prosonata-helpers.ts';
-import { git, gitFiles, manifest, oauth1Config, runCli, startSim, tempDir, writeConfig } from '../helpers/env.ts';
+import { filesUnder, git, gitFiles, manifest, oauth1Config, runCli, startSim, tempDir, writeConfig } from '../helpers/env.ts';
 
 /** Every file under ProSonata/<resource>/ at HEAD (read from the checked-out working tree): primary key → content. */
 function filesOf(repo: string, resource: string): Map<string, string> {
@@ -137,6 +137,22 @@ test('Projectplace and ProSonata in one configuration: one repo, each in its fol
     }
     const verify = await runCli(['verify', '--repo', repo, '--read-data']);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    // The site shows both sources, ProSonata's resources, and a record's history: its bulk add, then its edit.
+    const project = (await simRecords(ps, 'projects'))[0]!;
+    const patch = await fetch(`${ps.url}/__sim/records/projects/${Number(project.projectID)}`, { method: 'PATCH', body: JSON.stringify({ projectName: 'Renamed project' }), headers: { 'content-type': 'application/json' } });
+    assert.equal(patch.status, 200, await patch.text());
+    assert.equal((await runCli(['sync', '--config', config, '--quiet'])).code, 0);
+    const site = join(dir, 'site');
+    const rendered = await runCli(['render', '--repo', repo, '--out', site]);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const index = readFileSync(join(site, 'index.html'), 'utf8');
+    assert.match(index, /<h2>Projectplace<\/h2>[\s\S]*<h3>Workspaces<\/h3>/);
+    assert.match(index, /<h2>ProSonata<\/h2>[\s\S]*<h3>Resources<\/h3>/);
+    const recordPath = `ProSonata/projects/${Number(project.projectID)}.json`;
+    const page = filesUnder(site).filter((f) => f.endsWith('.html')).map((f) => readFileSync(f, 'utf8')).find((html) => html.includes(`<code class="path">${recordPath}</code>`));
+    assert.ok(page, `a page for ${recordPath}`);
+    assert.match(page, /Versions <span class="count">2<\/span>/);
+    assert.doesNotMatch(page, /counts [0-9a-f]{16} versions/);
   } finally {
     await pp.close();
     await ps.close();

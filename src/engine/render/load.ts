@@ -38,10 +38,13 @@ export async function loadSiteInput(git: Git, ref: string, opts: { title?: strin
   }
 
   const lfsIds = new Set(entries.filter((e) => e.lfs).map((e) => e.id));
-  const history = await readHistory(git, commit);
+  // Items added in bulk (records of a database, one commit per container) are found by the path they were added at.
+  const idAtPath = new Map(entries.filter((e) => e.kind === 'document').map((e) => [e.path, e.id]));
+  const history = await readHistory(git, commit, idAtPath);
   await addSizes(git, history, lfsIds);
+  const sources = new Set(entries.map((e) => e.source));
   return {
-    title: opts.title ?? 'Projectplace backup',
+    title: opts.title ?? (sources.size === 1 && sources.has('prosonata') ? 'ProSonata backup' : sources.size > 1 ? 'Backup' : 'Projectplace backup'),
     entries,
     history: new Map([...history].map(([id, versions]) => [id, versions.map(({ blob: _blob, ...v }) => v)])),
     runs,
@@ -55,26 +58,38 @@ interface RawVersion extends SiteVersion {
 }
 
 /**
- * Every commit reachable from `commit` that carries a Document-Id trailer, grouped by document, newest first.
+ * Every commit reachable from `commit` that carries a Document-Id trailer, grouped by document, newest first; with
+ * `idAtPath`, also each file a bulk commit (an Items-Added trailer) added, as a version of the item now at that path.
  * One `git log --raw` streamed and parsed as it comes; rename detection is off, so git never reads blob content
  * (a blobless clone is enough). Fields are separated by a random token no user-given name can contain.
  */
-export async function readHistory(git: Git, commit: string): Promise<Map<string, RawVersion[]>> {
+export async function readHistory(git: Git, commit: string, idAtPath?: Map<string, string>): Promise<Map<string, RawVersion[]>> {
   const token = randomBytes(12).toString('hex');
   const rs = `\x1e${token}\x1f`;
   const fs = `\x1d${token}\x1d`;
-  const format = [`%x1e${token}%x1f%H`, '%aI', '%an', '%(trailers:key=Document-Id,valueonly=true,separator=%x2C)', '%s', 'END'].join(`%x1d${token}%x1d`);
+  const format = [`%x1e${token}%x1f%H`, '%aI', '%an', '%(trailers:key=Document-Id,valueonly=true,separator=%x2C)', '%s', '%(trailers:key=Items-Added,valueonly=true)', 'END'].join(`%x1d${token}%x1d`);
   const child = git.spawn(['log', '--no-renames', '--raw', '--no-abbrev', '-z', '--no-color', `--format=${format}`, commit, '--']);
   const history = new Map<string, RawVersion[]>();
   const decoder = new StringDecoder('utf8');
   let pending = '';
   const take = (record: string) => {
     const parts = record.split(fs);
-    if (parts.length < 6) return;
-    const [hash, date, author, ids, subject] = parts as [string, string, string, string, string];
+    if (parts.length < 7) return;
+    const [hash, date, author, ids, subject, bulk] = parts as [string, string, string, string, string, string];
     const docIds = ids.split(',').map((s) => s.trim()).filter(Boolean);
+    const raw = parts.slice(6).join(fs).replace(/^END/, '');
+    if (docIds.length === 0 && bulk.trim() && idAtPath) {
+      for (const add of rawAdds(raw)) {
+        const id = idAtPath.get(add.path);
+        if (id === undefined) continue;
+        const v: RawVersion = { commit: hash, date, author, message: subject, change: 'content', path: add.path, blob: add.blob };
+        const list = history.get(id);
+        if (list) list.push(v);
+        else history.set(id, [v]);
+      }
+      return;
+    }
     if (docIds.length === 0) return;
-    const raw = parts.slice(5).join(fs).replace(/^END/, '');
     const version = parseRaw(raw);
     for (const id of docIds) {
       const v: RawVersion = { commit: hash, date, author, message: subject, change: version.change };
@@ -109,19 +124,32 @@ export async function readHistory(git: Git, commit: string): Promise<Map<string,
   return history;
 }
 
-/** The document's side of a commit's raw diff: the path it now has, its blob, and whether only the path changed. */
-function parseRaw(raw: string): { path?: string; blob?: string; change: 'content' | 'move' } {
+/** Files a commit added or changed (outside the tool's own folder), from its raw diff. */
+function rawAdds(raw: string): Array<{ path: string; blob: string }> {
+  return rawRecords(raw).filter((r) => r.status !== 'D').map(({ path, blob }) => ({ path, blob }));
+}
+
+function rawRecords(raw: string): Array<{ path: string; blob: string; from: string; status: string }> {
   // -z raw records: ":<mode> <mode> <src> <dst> <status>\0<path>\0"
   const fields = raw.replace(/^\0?\n?/, '').split('\0');
-  const adds: Array<{ path: string; blob: string }> = [];
-  const deletedBlobs = new Set<string>();
+  const out: Array<{ path: string; blob: string; from: string; status: string }> = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(fields[i]!.replace(/^\n/, ''));
     if (!m) continue;
     const path = fields[i + 1]!;
     if (path.startsWith('.workspace-backup/') || path === '.gitattributes') continue;
-    if (m[3] === 'D') deletedBlobs.add(m[1]!);
-    else adds.push({ path, blob: m[2]! });
+    out.push({ path, blob: m[2]!, from: m[1]!, status: m[3]! });
+  }
+  return out;
+}
+
+/** The document's side of a commit's raw diff: the path it now has, its blob, and whether only the path changed. */
+function parseRaw(raw: string): { path?: string; blob?: string; change: 'content' | 'move' } {
+  const adds: Array<{ path: string; blob: string }> = [];
+  const deletedBlobs = new Set<string>();
+  for (const r of rawRecords(raw)) {
+    if (r.status === 'D') deletedBlobs.add(r.from);
+    else adds.push({ path: r.path, blob: r.blob });
   }
   const main = adds[0];
   if (!main) return { change: 'content' };

@@ -368,6 +368,9 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
           by: info.lastBy,
           byEmail: d.modifier?.email ?? '',
           serviceVersion: d.version ?? '',
+          // A version number counts versions; a content hash (ProSonata records) does not.
+          serviceVersionCount: d.version && /^\d+$/.test(d.version) ? Number(d.version) : 0,
+          sourceName: d.path.split('/')[0] ?? d.source,
           sha256: d.sha256 ?? '',
           lfs: d.lfs ?? false,
           deleted: formatDate(d.deletedAt),
@@ -403,6 +406,8 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     const list = workspaces.filter((w) => sourceOf.get(w) === source).sort((a, b) => byName(a.entry, b.entry));
     return {
       name: list[0] ? rootName(list[0].entry, source) : source,
+      // What the source's top-level containers are called: Projectplace's workspaces, ProSonata's resources.
+      containers: source === 'prosonata' ? { plural: 'Resources', one: 'Resource' } : { plural: 'Workspaces', one: 'Workspace' },
       active: list.filter((w) => !w.entry.archivedAt).map(wsRow),
       archived: list.filter((w) => w.entry.archivedAt).map(wsRow),
     };
