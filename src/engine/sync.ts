@@ -148,7 +148,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       const entries = head ? await readManifests(git, head, source) : [];
       state.replaceAll(source, entries, head);
       stateRebuilt = true;
-      log.info(`state rebuilt from the repo's manifest: ${entries.length} entries at ${head?.slice(0, 12) ?? 'an empty repo'}`);
+      if (entries.length > 0) log.info(`state rebuilt from the repo's manifest: ${entries.length} entries at ${head?.slice(0, 12) ?? 'an empty repo'}`);
     }
     const prev = new Map(state.entries(source).map((e) => [e.id, e]));
 

@@ -3,11 +3,15 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Connector } from '../../engine/model.ts';
 import { ProjectplaceConnector } from '../../connectors/projectplace/index.ts';
+import { ProsonataConnector } from '../../connectors/prosonata/index.ts';
+import { parseProsonataSettings } from '../../connectors/prosonata/settings.ts';
 import { sync, type SyncReport } from '../../engine/sync.ts';
 import { Logger } from '../../lib/log.ts';
 import { SimControl, type SimDump } from '../../sim/control-client.ts';
 import { startProjectplaceSim } from '../../sim/projectplace/index.ts';
+import { startProsonataSim, updateRecord } from '../../sim/prosonata/index.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { createProgress } from '../progress.ts';
 import { renderRepoSite } from './site.ts';
@@ -18,7 +22,8 @@ export const demoHelp = `Usage: workspace-backup demo [--dir <folder>] [--docume
 
 Starts the Projectplace simulator on 127.0.0.1, backs it up into a fresh git repository (default ./demo-backup),
 makes the changes people make (an edit by a colleague, a rename, a move, a delete, an archived workspace, a
-document with a hostile name), backs up again, and shows what the backup recorded.`;
+document with a hostile name), backs up again, and shows what the backup recorded. A ProSonata simulator is backed
+up into the same repository as a second source, with one record edited between its two runs.`;
 
 type DumpItem = SimDump['items'][number];
 
@@ -37,6 +42,7 @@ export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; 
   if (!Number.isInteger(documents) || documents < 10) throw new UsageError('--documents must be a whole number of at least 10');
 
   const sim = await startProjectplaceSim({ seed: 1, workspaces: 3, documents, hostileNames: true });
+  const pros = await startProsonataSim({ seed: 1, plan: 20, counts: { projecttimes: 200 } });
   try {
     const control = new SimControl(sim.url);
     out(`Projectplace simulator running at ${sim.url} (seed 1, ${documents} documents, 3 workspaces, one archived).`);
@@ -50,13 +56,15 @@ export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; 
       'repo-path': dir,
     };
     const logger = new Logger({ sink: (level, line) => (level === 'info' ? io.stdout : io.stderr).write(line + '\n') });
-    const run = async (title: string): Promise<SyncReport> => {
-      out(`\n== ${title}`);
-      const progress = createProgress(io.stdout);
-      const connector = new ProjectplaceConnector({
+    const projectplace = (): Connector =>
+      new ProjectplaceConnector({
         host: sim.url,
         auth: { kind: 'oauth1', consumerKey: config['consumer-key'], consumerSecret: config['consumer-secret'], accessToken: config['access-token'], accessTokenSecret: config['access-token-secret'] },
       });
+    const prosonata = (): Connector => new ProsonataConnector(parseProsonataSettings({ url: pros.url, 'app-id': pros.credentials.appId, 'api-key': pros.credentials.appKey }));
+    const run = async (title: string, connector: Connector = projectplace()): Promise<SyncReport> => {
+      out(`\n== ${title}`);
+      const progress = createProgress(io.stdout);
       try {
         const report = await sync({ connector, repoDir: dir, logger, onProgress: progress.update });
         progress.end();
@@ -68,6 +76,8 @@ export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; 
     };
 
     await run('First backup: everything');
+    out(`\nProSonata simulator running at ${pros.url} (plan 20: 500 calls per 15 minutes; 200 time entries).`);
+    await run('First backup of ProSonata, a second source in the same repository', prosonata());
     // Scripted changes, as people make them.
     const dump = (await control.state()) as SimDump & { items: DumpItem[] };
     const docs = dump.items.filter((i) => i.kind === 'document' && !i.deleted);
@@ -92,7 +102,12 @@ export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; 
     out(`  workspace "${archived.name}" was archived`);
     out(`  a document named "../../etc/passwd <script>alert(1)</script>.txt" was added (id ${hostile})`);
 
+    const entry = [...pros.state.tables.projecttimes.rows.keys()][0]!;
+    updateRecord(pros.state, 'projecttimes', entry, { detail: 'Corrected after review' }, 'control');
+    out(`  in ProSonata, time entry ${entry} was edited`);
+
     const second = await run('Second backup: only what changed');
+    const secondPros = await run('Second backup of ProSonata', prosonata());
     const renamed = second.changes.find((c) => c.id === String(edited.id) && c.type === 'renamed');
     const target = renamed?.path ?? second.changes.find((c) => c.id === String(edited.id))?.path;
     out('\n== Try it');
@@ -102,8 +117,10 @@ export async function runDemo(argv: string[], io: { stdout: NodeJS.WriteStream; 
     const site = await renderRepoSite(dir);
     out(`  The backup as a website (${site.pages} pages): open ${JSON.stringify(join(site.outDir, 'index.html'))}`);
     out(`    or serve it: node src/cli/main.ts serve --repo ${JSON.stringify(dir)}`);
-    return second.complete ? exitCodes.ok : exitCodes.partial;
+    out(`  A ProSonata record's story: git -C ${JSON.stringify(dir)} log --format='%h %ad %s' --date=short -- ProSonata/projecttimes/${entry}.json`);
+    return second.complete && secondPros.complete ? exitCodes.ok : exitCodes.partial;
   } finally {
     await sim.close();
+    await pros.close();
   }
 }
