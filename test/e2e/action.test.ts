@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { createActionHarness, filesUnder, type ActionHarness, type ActionRun } from '../helpers/action-harness.ts';
 import { blobSha256, git, repoRoot, type SimFixture } from '../helpers/env.ts';
 import { findLeaks, simSecrets, tracesUnder } from '../helpers/secrets.ts';
+import { startProsonataSim } from '../../src/sim/prosonata/index.ts';
 
 describe('the Action, run as the runner runs it', () => {
   let h: ActionHarness;
@@ -181,6 +182,26 @@ describe('the Action, run as the runner runs it', () => {
     assert.match(refused.stdout, /::warning::.*not published/);
     assert.equal(api.pagesDeployments().length, 1, 'no deployment for a public site');
     assert.notEqual(git(remote, 'rev-parse', 'main').trim(), before, 'the run still committed its report');
+  });
+
+  test('sources: ProSonata is backed up beside Projectplace in the same job; the summary has both, the outputs add up, its key is masked', async () => {
+    const ps = await startProsonataSim({ seed: 42, plan: 20, counts: { projecttimes: 120 } });
+    try {
+      const key = ps.credentials.appKey;
+      const r = await runAction({ sources: JSON.stringify([{ type: 'prosonata', url: ps.url, 'app-id': ps.credentials.appId, 'api-key': key }]) });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.ok(r.stdout.includes(`::add-mask::${key}`), 'the ProSonata key is registered with the runner for masking');
+      assert.match(r.summary, /## Projectplace backup: complete[\s\S]*## ProSonata backup: complete/);
+      assert.match(r.summary, /\| projecttimes \| 120 \|/);
+      assert.equal(r.outputs.complete, 'true');
+      assert.ok(Number(r.outputs['documents-added']) >= 120, JSON.stringify(r.outputs));
+      const pushed = git(remote, 'ls-tree', '-r', '--name-only', 'main', '--', 'ProSonata/projecttimes/').trim().split('\n');
+      assert.equal(pushed.length, 120);
+      assert.equal(git(remote, 'rev-parse', 'main').trim(), r.outputs['commit-sha']);
+      assert.deepEqual(findLeaks([{ where: 'output', text: shown(r.stdout) + shown(r.stderr) + r.summary }], [key]), []);
+    } finally {
+      await ps.close();
+    }
   });
 
   test('a dirty dist/ is caught: the committed bundle equals a fresh build', async () => {
