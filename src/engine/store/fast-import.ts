@@ -53,6 +53,7 @@ export class FastImport {
   readonly ref: string;
   #child: ChildProcessWithoutNullStreams;
   #failure: Error | undefined;
+  #stdinError: Error | undefined;
   #stderr = '';
   #closed: Promise<number>;
   #mark = 0;
@@ -69,8 +70,10 @@ export class FastImport {
     child.stderr.on('data', (d: Buffer) => {
       this.#stderr = (this.#stderr + d.toString('utf8')).slice(-4000);
     });
+    // A write into a fast-import that died fails with EPIPE before its last words (say "No space left on device")
+    // have been read from stderr: the error is composed once the process has closed (see #stopped).
     child.stdin.on('error', (e) => {
-      this.#failure ??= new GitError(`git fast-import stopped reading: ${e.message}; ${this.#stderr.trim()}`);
+      this.#stdinError ??= e;
     });
     this.#closed = new Promise((resolve) => {
       child.on('close', (code) => {
@@ -201,6 +204,7 @@ export class FastImport {
 
   async #write(chunk: string | Buffer): Promise<void> {
     if (this.#failure) throw this.#failure;
+    if (this.#stdinError) await this.#stopped();
     if (!this.#child.stdin.write(chunk)) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -213,5 +217,13 @@ export class FastImport {
       });
     }
     if (this.#failure) throw this.#failure;
+    if (this.#stdinError) await this.#stopped();
+  }
+
+  /** fast-import stopped reading: waits for it to end (its stderr read to the end), then fails with what it said. */
+  async #stopped(): Promise<never> {
+    await this.#closed;
+    this.#failure ??= new GitError(`git fast-import stopped reading: ${this.#stdinError?.message}; ${this.#stderr.trim()}`);
+    throw this.#failure;
   }
 }
