@@ -8,7 +8,7 @@ import { createConnectors } from '../connectors/index.ts';
 import { loadSiteInput, renderSite } from '../engine/render/index.ts';
 import { Git } from '../engine/store/git.ts';
 import type { SyncReport } from '../engine/sync.ts';
-import { syncSources } from '../engine/sync-sources.ts';
+import { outcomesJson, syncSources } from '../engine/sync-sources.ts';
 import { verifyBackup, type VerifyReport } from '../engine/verify.ts';
 import { RateLimiter } from '../lib/http/limiter.ts';
 import { Logger, maskSecrets } from '../lib/log.ts';
@@ -93,9 +93,7 @@ export async function run(): Promise<void> {
     if (!s.dryRun) await saveState(statePath, s.cacheKey);
     const site = s.pages && !s.dryRun ? await publishBackupSite(s, git, commitSha) : undefined;
     const reportPath = join(s.runnerTemp, 'workspace-backup-report.json');
-    // One source: its report, as it always was. Several: one entry per source, with the error of any that stopped.
-    const reportJson = outcomes.length === 1 ? reports[0] : { sources: outcomes.map((x) => ({ source: x.source, ...(x.report ? { report: x.report } : { error: maskSecrets(x.error!.message) }) })) };
-    await writeFile(reportPath, JSON.stringify(reportJson, null, 2));
+    await writeFile(reportPath, JSON.stringify(outcomesJson(outcomes), null, 2));
     const note = site ? (site.published ? `Browse the backup: ${site.url}` : `The site was not published: ${site.reason}`) : undefined;
     const seconds = (Date.now() - started) / 1000;
     const markdown = outcomes

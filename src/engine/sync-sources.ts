@@ -4,7 +4,7 @@
 import type { Connector } from './model.ts';
 import { sync, type SyncOptions, type SyncReport } from './sync.ts';
 import { DiskFullError } from '../lib/errors.ts';
-import { silentLogger } from '../lib/log.ts';
+import { maskSecrets, silentLogger } from '../lib/log.ts';
 
 export interface SourceOutcome {
   source: string;
@@ -35,4 +35,10 @@ export async function syncSources(connectors: Connector[], opts: Omit<SyncOption
     out.push(outcome);
   }
   return out;
+}
+
+/** The run report as JSON: one source, its report as it always was; several, one entry each, with the error of any that stopped. */
+export function outcomesJson(outcomes: SourceOutcome[]): unknown {
+  if (outcomes.length === 1 && outcomes[0]!.report) return outcomes[0]!.report;
+  return { sources: outcomes.map((x) => ({ source: x.source, ...(x.report ? { report: x.report } : { error: maskSecrets(x.error!.message) }) })) };
 }

@@ -5,7 +5,7 @@ import { createConnectors } from '../../connectors/index.ts';
 import { RateLimiter } from '../../lib/http/limiter.ts';
 import { Logger, maskSecrets } from '../../lib/log.ts';
 import type { SyncReport } from '../../engine/sync.ts';
-import { syncSources, type SourceOutcome } from '../../engine/sync-sources.ts';
+import { outcomesJson, syncSources, type SourceOutcome } from '../../engine/sync-sources.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { exitCodeFor, exitCodes } from '../exit-codes.ts';
 import { createProgress, formatBytes } from '../progress.ts';
@@ -82,9 +82,7 @@ export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; 
   }
   const reports = outcomes.flatMap((x) => (x.report ? [x.report] : []));
   if (o.json) {
-    // One source: its report, as it always was. Several: one entry per source, with the error of any that stopped.
-    const json = outcomes.length === 1 ? reports[0] : { sources: outcomes.map((x) => ({ source: x.source, ...(x.report ? { report: x.report } : { error: maskSecrets(x.error!.message) }) })) };
-    io.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    io.stdout.write(JSON.stringify(outcomesJson(outcomes), null, 2) + '\n');
   } else {
     for (const x of outcomes) human.write((x.report ? describeReport(x.report) : `Backup of ${x.source} STOPPED: ${maskSecrets(x.error!.message)}`) + '\n');
   }

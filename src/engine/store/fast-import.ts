@@ -20,6 +20,9 @@ export type FileChange =
   | { op: 'rename'; from: string; to: string }
   | { op: 'delete'; path: string };
 
+/** A blob's content: in memory, or a file of a known size. */
+export type BlobContent = { file: string; size: number } | { data: Buffer };
+
 export interface CommitSpec {
   author: Signature;
   committer: Signature;
@@ -108,30 +111,27 @@ export class FastImport {
    * Sends one file's content as a blob on its own, for a later commit to name with { op: 'mark' } (bulk commits: the
    * content streams to git as it arrives, only the path and the mark wait for the commit).
    */
-  blob(content: { file: string; size: number } | { data: Buffer }): Promise<number> {
-    const run = this.#queue.then(() => ('data' in content ? this.#blobData(content.data) : this.#blob(content.file, content.size)));
+  blob(content: BlobContent): Promise<number> {
+    const run = this.#queue.then(() => this.#blob(content));
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  async #blobData(data: Buffer): Promise<number> {
+  /** One blob command: from memory, or streamed from a file whose size must not change meanwhile. */
+  async #blob(content: BlobContent): Promise<number> {
     const mark = ++this.#mark;
-    await this.#write(`blob\nmark :${mark}\ndata ${data.length}\n`);
-    await this.#write(data);
-    await this.#write('\n');
-    crashPoint('commit.blob-sent');
-    return mark;
-  }
-
-  async #blob(file: string, size: number): Promise<number> {
-    const mark = ++this.#mark;
+    const size = 'data' in content ? content.data.length : content.size;
     await this.#write(`blob\nmark :${mark}\ndata ${size}\n`);
-    let written = 0;
-    for await (const chunk of createReadStream(file)) {
-      written += (chunk as Buffer).length;
-      await this.#write(chunk as Buffer);
+    if ('data' in content) {
+      await this.#write(content.data);
+    } else {
+      let written = 0;
+      for await (const chunk of createReadStream(content.file)) {
+        written += (chunk as Buffer).length;
+        await this.#write(chunk as Buffer);
+      }
+      if (written !== size) throw new GitError(`${content.file} changed size while being committed (${written} ≠ ${size})`);
     }
-    if (written !== size) throw new GitError(`${file} changed size while being committed (${written} ≠ ${size})`);
     await this.#write('\n');
     crashPoint('commit.blob-sent');
     return mark;
@@ -147,7 +147,7 @@ export class FastImport {
   async #commit(spec: CommitSpec): Promise<void> {
     const marks = new Map<FileChange, number>();
     for (const change of spec.changes) {
-      if (change.op === 'put') marks.set(change, await this.#blob(change.file, change.size));
+      if (change.op === 'put') marks.set(change, await this.#blob({ file: change.file, size: change.size }));
     }
     const message = Buffer.from(spec.message.endsWith('\n') ? spec.message : spec.message + '\n', 'utf8');
     let head = `commit ${this.ref}\nmark :${++this.#mark}\nauthor ${ident(spec.author)}\ncommitter ${ident(spec.committer)}\ndata ${message.length}\n`;
