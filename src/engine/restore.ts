@@ -467,7 +467,9 @@ async function writeVersion(cat: CatFileBatch, gitDir: string, src: { oid: strin
     await rename(temp, target);
     return { size, sha256, lfs: src.lfs !== undefined };
   } catch (e) {
+    // The stream opens its file asynchronously: wait until it has closed, or the file could appear after the rm.
     out.destroy();
+    await closed.catch(() => {});
     await rm(temp, { force: true });
     throw e;
   }
