@@ -1,6 +1,7 @@
 // What bounds commits per second (issue 7): git fast-import alone, fed one commit per document with tiny content, as
-// the number of workspaces (entries in the Projectplace/ folder, rewritten by every commit) grows; and the same
-// documents in one commit. Same git settings as the engine (src/engine/store/fast-import.ts).
+// the number of workspaces (entries in the Projectplace/ folder, rewritten by every commit) grows: every commit on the
+// branch; on lanes as the engine makes them (a side branch per workspace, merged once; src/engine/sync.ts Store); and
+// the same documents in one commit. Same git settings as the engine (src/engine/store/fast-import.ts).
 //
 // Usage: node bench/commit-rate.ts [--commits 20000] [--workspaces 20,200,2000]
 
@@ -15,7 +16,8 @@ const commits = Number(o.commits);
 const results: Array<Record<string, unknown>> = [];
 
 for (const workspaces of o.workspaces!.split(',').map(Number)) {
-  for (const bulk of [false, true]) {
+  for (const mode of ['branch', 'lanes', 'one commit'] as const) {
+    const bulk = mode === 'one commit';
     const dir = mkdtempSync(join(tmpdir(), 'wb-commit-rate-'));
     try {
       await run('git', ['init', '-q', '-b', 'main', dir]);
@@ -29,11 +31,27 @@ for (const workspaces of o.workspaces!.split(',').map(Number)) {
         chunk = '';
       };
       if (bulk) chunk += `commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 4\nbulk\n`;
+      if (mode === 'lanes') chunk += `commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 5\nbegin\n\n`;
+      const lanes = new Map<number, string[]>();
       for (let i = 0; i < commits; i++) {
         const data = `document ${i}\n`;
-        const path = `Projectplace/Workspace ${i % workspaces}/Folder ${i % 7}/Document ${i}.docx`;
-        if (!bulk) chunk += `commit refs/heads/main\nauthor A <a@x> ${1700000000 + i} +0000\ncommitter B <b@x> ${1700000000 + i} +0000\ndata 11\nAdd ${String(i % 1e6).padStart(6, '0')}\n`;
-        chunk += `M 100644 inline "${path}"\ndata ${data.length}\n${data}\n`;
+        const ws = i % workspaces;
+        const path = `Projectplace/Workspace ${ws}/Folder ${i % 7}/Document ${i}.docx`;
+        const commit = (ref: string) => `commit ${ref}\nauthor A <a@x> ${1700000000 + i} +0000\ncommitter B <b@x> ${1700000000 + i} +0000\ndata 11\nAdd ${String(i % 1e6).padStart(6, '0')}\n`;
+        if (mode === 'lanes') {
+          // Worst case for fast-import's branch cache: consecutive documents in different workspaces.
+          chunk += `blob\nmark :${i + 1}\ndata ${data.length}\n${data}\n${commit(`refs/lanes/${ws}`)}M 100644 :${i + 1} "${path}"\n\n`;
+          const lane = lanes.get(ws) ?? [];
+          lane.push(`M 100644 :${i + 1} "${path}"\n`);
+          lanes.set(ws, lane);
+        } else {
+          if (!bulk) chunk += commit('refs/heads/main');
+          chunk += `M 100644 inline "${path}"\ndata ${data.length}\n${data}\n`;
+        }
+        if (chunk.length > 1 << 16) await flush();
+      }
+      for (const [ws, lane] of lanes) {
+        chunk += `commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 5\nmerge\nmerge refs/lanes/${ws}\n${lane.join('')}\n`;
         if (chunk.length > 1 << 16) await flush();
       }
       chunk += 'done\n';
@@ -41,7 +59,7 @@ for (const workspaces of o.workspaces!.split(',').map(Number)) {
       child.stdin.end();
       if ((await closed) !== 0) throw new Error('git fast-import failed');
       const seconds = (performance.now() - t0) / 1000;
-      const row = { workspaces, mode: bulk ? 'one commit' : 'a commit per document', documents: commits, seconds: Number(seconds.toFixed(2)), documentsPerSecond: Math.round(commits / seconds) };
+      const row = { workspaces, mode: mode === 'branch' ? 'a commit per document' : mode === 'lanes' ? 'a commit per document, on lanes' : 'one commit', documents: commits, seconds: Number(seconds.toFixed(2)), documentsPerSecond: Math.round(commits / seconds) };
       results.push(row);
       process.stderr.write(`${JSON.stringify(row)}\n`);
     } finally {

@@ -105,6 +105,10 @@ function unlisted(listing: FullListing, prev: Map<string, Entry>): Entry[] {
 
 const botIdentity = { name: 'workspace-backup', email: 'workspace-backup@users.noreply.invalid' };
 const importRef = 'refs/workspace-backup/import';
+/** Lanes: side branches of one run, one per container that gains many new documents (see Store). */
+const laneRefRoot = 'refs/workspace-backup/lanes/';
+/** A container gets a lane when a run adds at least this many new documents to it. */
+export const laneMin = 10;
 
 export async function sync(opts: SyncOptions): Promise<SyncReport> {
   try {
@@ -208,13 +212,34 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     await rm(tempDir, { recursive: true, force: true });
     await mkdir(tempDir, { recursive: true });
     const next = new Map(prev);
-    const store = await Store.open(git, gitDir, head, lfsThreshold, next, connector.displayName, connector.capabilities.bulkAdd ?? false);
+    const jobs = plan.changes.filter((c) => c.download);
+    // New documents that will not go to LFS (by the size the service announces), counted per container: a container
+    // that gains many this run gets a lane (Store).
+    const laneJobs = new Set(jobs.filter((c) => c.kind === 'document' && c.type === 'new' && !prev.has(c.id) && !((c.item!.size ?? 0) > lfsThreshold)));
+    const newPerContainer = new Map<string, number>();
+    for (const c of laneJobs) newPerContainer.set(c.container, (newPerContainer.get(c.container) ?? 0) + 1);
+    const lanes = new Map(connector.capabilities.bulkAdd ? [] : [...newPerContainer].filter(([, n]) => n >= laneMin));
+    const store = await Store.open({
+      git,
+      gitDir,
+      head,
+      lfsThreshold,
+      next,
+      source,
+      root: connector.displayName,
+      bulkAdd: connector.capabilities.bulkAdd ?? false,
+      lanes,
+      containerNames: new Map(listing.containers.map((c) => [c.id, c.name])),
+    });
     const at = now();
     try {
       applyEntryChanges(plan.changes, next, paths, source, at);
       await commitMoves(store, plan.changes, next, at);
       await commitLinks(store, plan.changes, next, source);
-      const jobs = plan.changes.filter((c) => c.download);
+      // A lane's container is merged once its last new document is stored, failed or skipped.
+      const settle = async (change: Change) => {
+        if (laneJobs.delete(change)) await store.settle(change.container);
+      };
       let done = 0;
       // Storing runs behind the downloads: a worker hands its document to git and starts the next download, while at
       // most 16 documents (256 MiB) wait to be committed.
@@ -230,6 +255,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       await runPool(jobs, opts.concurrency ?? 4, async (change) => {
         if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
           counts.skipped++;
+          await settle(change);
           return;
         }
         let got: Downloaded;
@@ -245,6 +271,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         } catch (e) {
           failed(change, e);
           finished();
+          await settle(change);
           return;
         }
         await storing.add(async () => {
@@ -261,11 +288,13 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
             change.prev = undefined;
             finished();
           }
+          await settle(change);
         }, got.size);
       });
       await storing.drain();
+      await store.mergeLanes();
 
-      await store.commitBulkAdds(new Map(listing.containers.map((c) => [c.id, c.name])), source);
+      await store.commitBulkAdds(source);
 
       // The manifest: one commit for every container whose entries changed.
       progress({ phase: 'commit', done: 0, total: 0, bytes: bytesDownloaded });
@@ -437,12 +466,50 @@ function gitBlobId(content: string | Buffer): string {
   return createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
 }
 
-/** Writes commits onto the import ref, keeping LFS attributes and the manifest in step. */
+interface StoreOptions {
+  git: Git;
+  gitDir: string;
+  /** The branch head the run starts from. */
+  head: string | undefined;
+  lfsThreshold: number;
+  /** The entries as the run leaves them, filled in as content is stored. */
+  next: Map<string, Entry>;
+  source: string;
+  /** The source's top folder ("Projectplace"), whose LFS patterns in .gitattributes this run maintains. */
+  root: string;
+  bulkAdd: boolean;
+  /** Containers that get a lane, with the number of new documents the run will try to add to each. */
+  lanes: Map<string, number>;
+  containerNames: Map<string, string>;
+}
+
+/** A side branch collecting one container's new documents, a commit each, merged when the last one is settled. */
+interface Lane {
+  ref: string;
+  left: number;
+  files: Array<{ path: string; mark: number }>;
+}
+
+/**
+ * Writes commits onto the import ref, keeping LFS attributes and the manifest in step.
+ *
+ * Lanes: every commit makes git write a new tree for each folder on the changed path, and the source's top folder
+ * lists every workspace, so with 2,000 workspaces each commit re-serialises a 2,000-entry tree: git fast-import
+ * tops out near 350 commits/s (bench/commit-rate.ts). A container that gains many documents in one run (the first
+ * backup, a new workspace) gets its own side branch instead, whose commits hold only that container's folder; the
+ * documents are still committed one each, authored by their modifier at their modification time, and one merge
+ * commit per container brings them onto the branch. `git log -- <file>` follows the merge into the lane (the merge
+ * has the file's blob from the lane's side), so each document's history reads as before; the lane's commits carry
+ * the same trailers, so the site and `restore` find them. The lane refs are deleted when the import ends.
+ */
 class Store {
+  #source: string;
   #root: string;
   #bulkAdd: boolean;
   /** bulkAdd: new items whose content is already in the import stream, waiting for their container's commit. */
   #added = new Map<string, Array<{ path: string; mark: number }>>();
+  #lanes = new Map<string, Lane>();
+  #containerNames: Map<string, string>;
   #git: Git;
   #gitDir: string;
   #head: string | undefined;
@@ -457,19 +524,24 @@ class Store {
   /** Documents whose bytes in the repo differed from the service's, found by a full resync and repaired. */
   readonly drift: Array<{ id: string; path: string }> = [];
 
-  private constructor(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>, root: string, bulkAdd: boolean) {
-    this.#root = root;
-    this.#bulkAdd = bulkAdd;
-    this.#git = git;
-    this.#gitDir = gitDir;
-    this.#head = head;
-    this.#lfsThreshold = lfsThreshold;
-    this.#next = next;
+  private constructor(o: StoreOptions) {
+    this.#source = o.source;
+    this.#root = o.root;
+    this.#bulkAdd = o.bulkAdd;
+    this.#git = o.git;
+    this.#gitDir = o.gitDir;
+    this.#head = o.head;
+    this.#lfsThreshold = o.lfsThreshold;
+    this.#next = o.next;
+    this.#containerNames = o.containerNames;
+    let n = 0;
+    for (const [container, count] of o.lanes) this.#lanes.set(container, { ref: `${laneRefRoot}${++n}`, left: count, files: [] });
   }
 
-  /** `root`: the source's top folder ("Projectplace"), whose LFS patterns in .gitattributes this run maintains. */
-  static async open(git: Git, gitDir: string, head: string | undefined, lfsThreshold: number, next: Map<string, Entry>, root: string, bulkAdd: boolean): Promise<Store> {
-    return new Store(git, gitDir, head, lfsThreshold, next, root, bulkAdd);
+  static async open(o: StoreOptions): Promise<Store> {
+    // Lane refs left by a run that ended between its import and their deletion would refuse the new lanes' tips.
+    await deleteRefsUnder(o.git, laneRefRoot);
+    return new Store(o);
   }
 
   get commits(): number {
@@ -582,6 +654,21 @@ class Store {
     }
     entry.path = change.path;
     this.#next.set(item.id, entry);
+    const lane = !before && !lfs ? this.#lanes.get(item.containerId) : undefined;
+    if (lane) {
+      const fi = await this.#importer();
+      const mark = await fi.blob(got.data ? { data: got.data } : { file: got.file, size: got.size });
+      const version = item.version ? ` (version ${item.version})` : '';
+      await fi.commit({
+        ref: lane.ref,
+        author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
+        committer: { ...botIdentity, date: new Date() },
+        message: `Add ${item.name}${version}\n\n${change.path}\n\n${trailers(change, source)}`,
+        changes: [{ op: 'mark', path: change.path, mark }],
+      });
+      lane.files.push({ path: change.path, mark });
+      return;
+    }
     if (this.#bulkAdd && !before?.sha256 && !lfs) {
       const mark = await (await this.#importer()).blob(got.data ? { data: got.data } : { file: got.file, size: got.size });
       const list = this.#added.get(item.containerId) ?? [];
@@ -613,11 +700,42 @@ class Store {
     });
   }
 
+  /** One of the run's new documents for `container` is stored, failed or skipped: the last one merges its lane. */
+  async settle(container: string): Promise<void> {
+    const lane = this.#lanes.get(container);
+    if (!lane || --lane.left > 0) return;
+    await this.#mergeLane(container, lane);
+  }
+
+  /** Merges the lanes still open (normally none: each is merged when its last document settles). */
+  async mergeLanes(): Promise<void> {
+    for (const [container, lane] of this.#lanes) await this.#mergeLane(container, lane);
+  }
+
+  async #mergeLane(container: string, lane: Lane): Promise<void> {
+    this.#lanes.delete(container);
+    if (lane.files.length === 0) return;
+    const fi = await this.#importer();
+    const at = new Date();
+    const bot = { author: { ...botIdentity, date: at }, committer: { ...botIdentity, date: at } };
+    // The branch needs a commit of its own first, or the merge would make the lane its first parent.
+    if (!fi.hasTip) await fi.commit({ ...bot, message: `Begin the backup\n\nThe first commit of this repository.`, changes: [] });
+    const name = this.#containerNames.get(container) ?? container;
+    const n = lane.files.length;
+    const where = lane.files[0]!.path.split('/').slice(0, 2).join('/');
+    await fi.commit({
+      ...bot,
+      merge: lane.ref,
+      message: `Add ${n === 1 ? '1 document' : `${n} documents`} to ${name}\n\n${where}\n\nSource: ${this.#source}\nWorkspace-Id: ${container}\nDocuments-Added: ${n}`,
+      changes: lane.files.map((f) => ({ op: 'mark', path: f.path, mark: f.mark })),
+    });
+  }
+
   /** bulkAdd: one commit per container for the items it added this run (their content was sent as it arrived). */
-  async commitBulkAdds(containerNames: Map<string, string>, source: string): Promise<number> {
+  async commitBulkAdds(source: string): Promise<number> {
     let added = 0;
     for (const [container, list] of [...this.#added].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const name = containerNames.get(container) ?? container;
+      const name = this.#containerNames.get(container) ?? container;
       const at = new Date();
       const what = list.length === 1 ? '1 item' : `${list.length} items`;
       await (await this.#importer()).commit({
@@ -667,6 +785,7 @@ class Store {
     if (this.#starting) await this.#starting;
     if (!this.#fi) return undefined;
     const tip = await this.#fi.finish(this.#git);
+    await deleteRefsUnder(this.#git, laneRefRoot);
     return tip;
   }
 
@@ -708,6 +827,12 @@ async function commitLinks(store: Store, changes: Change[], next: Map<string, En
     if (!next.has(c.id)) next.set(c.id, { ...metadataOf(c.item!, source), path: c.path });
     await store.putLink(c, source);
   }
+}
+
+/** Deletes every ref under `prefix` (one git process however many). */
+async function deleteRefsUnder(git: Git, prefix: string): Promise<void> {
+  const refs = (await git.run(['for-each-ref', '--format=%(refname)', prefix], { allowFail: true })).stdout.split('\n').filter(Boolean);
+  if (refs.length > 0) await git.run(['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join('') });
 }
 
 /** Moves the branch to the new commit; where the branch is checked out, the working tree follows (LFS files smudged). */

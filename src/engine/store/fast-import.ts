@@ -24,6 +24,10 @@ export type FileChange =
 export type BlobContent = { file: string; size: number } | { data: Buffer };
 
 export interface CommitSpec {
+  /** The branch to commit on: the import ref unless given (a lane, see Store in sync.ts). A new one starts empty. */
+  ref?: string;
+  /** A branch of this import to merge: the commit gets its tip as second parent. */
+  merge?: string;
   author: Signature;
   committer: Signature;
   message: string;
@@ -107,6 +111,11 @@ export class FastImport {
     return this.#commits;
   }
 
+  /** The import ref has a commit to build on: the branch head it started from, or one made in this import. */
+  get hasTip(): boolean {
+    return !this.#first || this.#parent !== undefined;
+  }
+
   /**
    * Sends one file's content as a blob on its own, for a later commit to name with { op: 'mark' } (bulk commits: the
    * content streams to git as it arrives, only the path and the mark wait for the commit).
@@ -150,12 +159,16 @@ export class FastImport {
       if (change.op === 'put') marks.set(change, await this.#blob({ file: change.file, size: change.size }));
     }
     const message = Buffer.from(spec.message.endsWith('\n') ? spec.message : spec.message + '\n', 'utf8');
-    let head = `commit ${this.ref}\nmark :${++this.#mark}\nauthor ${ident(spec.author)}\ncommitter ${ident(spec.committer)}\ndata ${message.length}\n`;
+    const ref = spec.ref ?? this.ref;
+    let head = `commit ${ref}\nmark :${++this.#mark}\nauthor ${ident(spec.author)}\ncommitter ${ident(spec.committer)}\ndata ${message.length}\n`;
     await this.#write(head);
     await this.#write(message);
     head = '';
-    if (this.#first && this.#parent) head += `from ${this.#parent}\n`;
-    this.#first = false;
+    if (ref === this.ref) {
+      if (this.#first && this.#parent) head += `from ${this.#parent}\n`;
+      this.#first = false;
+    }
+    if (spec.merge) head += `merge ${spec.merge}\n`;
     for (const change of spec.changes) {
       switch (change.op) {
         case 'put':
