@@ -14,6 +14,8 @@ Commands:
   restore --config <file>    get a document (--id, --path) or a workspace (--workspace) back, as of --at <date>
   render --config <file>     build the HTML browser of the backup (or --repo <folder>)
   serve  --config <file>     build it and serve it on http://127.0.0.1:8080/
+  import pivotal <folder> | projectplace-sync --data <.data> --files <localdata>
+                             bring in what older tools kept (a Pivotal Tracker export, the old sync tool's files)
   demo   [--dir <folder>]    a full demo against the built-in Projectplace simulator (what npm start runs)
   sim    projectplace [...]  run the Projectplace simulator on its own (see sim --help)
 
@@ -40,6 +42,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         return await (await import('./commands/site.ts')).runRender(rest, io);
       case 'serve':
         return await (await import('./commands/site.ts')).runServe(rest, io);
+      case 'import':
+        return await (await import('./commands/import.ts')).runImport(rest, io);
       case 'demo':
         return await (await import('./commands/demo.ts')).runDemo(rest, io);
       case 'sim':

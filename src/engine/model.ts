@@ -58,6 +58,11 @@ export interface Capabilities {
    * commit each would rewrite that folder's tree every time. Changes to existing items still get a commit each.
    */
   bulkAdd?: boolean;
+  /**
+   * An importer of an older tool's copy (the old Projectplace sync tool's files): it adds what the backup lacks and
+   * leaves every item the backup already has as it is; nothing it does not list is read as deleted.
+   */
+  addOnly?: boolean;
 }
 
 /** One service. Errors: throws AuthError on rejected credentials, ServiceError on anything else. */

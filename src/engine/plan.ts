@@ -36,11 +36,22 @@ export interface Listing {
 export interface PlanOptions {
   /** Re-download and re-hash every document (full resync): content drift is found and repaired. */
   verifyAll?: boolean;
+  /** The listing is an importer's older, partial copy (Capabilities.addOnly): only what the backup lacks is planned. */
+  addOnly?: boolean;
 }
 
 export interface Plan {
   changes: Change[];
   unchanged: number;
+}
+
+/**
+ * A version label the stored entry never had (content brought in by an importer from a tool that kept no versions),
+ * on an item whose modification time and size are the stored ones: the same content, now with its label. Adopted
+ * without a download; any other difference still counts.
+ */
+export function adoptsVersion(item: Item, prev: Entry): boolean {
+  return item.version !== undefined && prev.version === undefined && prev.modifiedAt !== undefined && item.modifiedAt === prev.modifiedAt && (item.size === undefined || item.size === prev.size);
 }
 
 function contentStampChanged(item: Item, prev: Entry): boolean {
@@ -52,6 +63,7 @@ function contentStampChanged(item: Item, prev: Entry): boolean {
   let compared = 0;
   for (const [now, before] of stamps) {
     if (now === undefined) continue;
+    if (now === item.version && adoptsVersion(item, prev)) continue;
     compared++;
     if (now !== before) return true;
   }
@@ -87,6 +99,7 @@ export function planChanges(prev: Map<string, Entry>, listing: Listing, paths: M
     const before = prev.get(c.id);
     const path = paths.get(c.id)!;
     const base = { kind: 'workspace' as const, id: c.id, container: c.id, name: c.name, path, download: false, prev: before };
+    if (before && opts.addOnly) continue;
     if (!before) {
       changes.push({ ...base, type: 'new' });
       if (c.archived) changes.push({ ...base, type: 'archived' });
@@ -119,6 +132,10 @@ export function planChanges(prev: Map<string, Entry>, listing: Listing, paths: M
     const before = prev.get(item.id);
     const path = paths.get(item.id)!;
     const base = { kind: item.kind, id: item.id, container: item.containerId, name: item.name, path, item, prev: before };
+    if (before && opts.addOnly) {
+      unchanged++;
+      continue;
+    }
     if (!before) {
       changes.push({ ...base, type: 'new', download: item.kind === 'document' });
       continue;
@@ -150,7 +167,7 @@ export function planChanges(prev: Map<string, Entry>, listing: Listing, paths: M
   }
 
   // Whatever was there before and is not listed now, in a container that was listed completely, is deleted.
-  for (const before of prev.values()) {
+  for (const before of opts.addOnly ? [] : prev.values()) {
     if (listed.has(before.id) || before.deletedAt) continue;
     if (before.kind === 'workspace') {
       if (!listing.wholeAccount) continue;

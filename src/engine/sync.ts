@@ -11,7 +11,7 @@ import { entryToLine, type Entry } from './entry.ts';
 import { manifestPath, readManifests, renderManifest } from './manifest.ts';
 import type { Connector, Container, Item, Person } from './model.ts';
 import { computePaths, linkFileContent } from './paths.ts';
-import { countChanges, planChanges, type Change, type ChangeType, type Listing } from './plan.ts';
+import { adoptsVersion, countChanges, planChanges, type Change, type ChangeType, type Listing } from './plan.ts';
 import { StateDb } from './state.ts';
 import { FastImport, type FileChange, type Signature } from './store/fast-import.ts';
 import { Git } from './store/git.ts';
@@ -163,7 +163,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     // 3. Plan.
     progress({ phase: 'planning', done: 0, total: 0, bytes: 0 });
     const paths = computePaths({ root: connector.displayName, containers: listing.containers, items: listing.items, frozen: unlisted(listing, prev), previous: prev });
-    const plan = planChanges(prev, listing, paths, { verifyAll: opts.verifyAll });
+    const plan = planChanges(prev, listing, paths, { verifyAll: opts.verifyAll, addOnly: connector.capabilities.addOnly ?? false });
     const counts = { ...countChanges(plan.changes), unchanged: plan.unchanged, failed: 0, skipped: 0 };
     const failures: Failure[] = [];
     for (const c of listing.containers) {
@@ -426,6 +426,7 @@ function applyEntryChanges(changes: Change[], next: Map<string, Entry>, paths: M
       e.modifier = before.modifier;
       if (before.modifiedAt === undefined) delete e.modifiedAt;
       if (before.version === undefined) delete e.version;
+      if (adoptsVersion(item, before)) e.version = item.version;
       if (before.modifier === undefined) delete e.modifier;
     }
     if (c.kind === 'document' && !before) {
