@@ -7,11 +7,15 @@ import { addSecret } from '../lib/log.ts';
 import type { ProjectplaceSettings } from '../connectors/projectplace/settings.ts';
 import { defaultHost } from '../connectors/projectplace/settings.ts';
 import { parseProsonataSettings, type ProsonataSettings } from '../connectors/prosonata/settings.ts';
+import { parseDamasSettings, type DamasSettings } from '../connectors/damas/settings.ts';
 
 /** One service to back up into the repo (each under its own top folder). */
-export type SourceConfig = { type: 'projectplace'; settings: ProjectplaceSettings } | { type: 'prosonata'; settings: ProsonataSettings };
+export type SourceConfig =
+  | { type: 'projectplace'; settings: ProjectplaceSettings }
+  | { type: 'prosonata'; settings: ProsonataSettings }
+  | { type: 'damas'; settings: DamasSettings };
 
-export const sourceTypes = ['projectplace', 'prosonata'] as const;
+export const sourceTypes = ['projectplace', 'prosonata', 'damas'] as const;
 
 export interface BackupConfig {
   /** In the order they run. Projectplace given by the top-level keys (the original form) is one of them. */
@@ -131,6 +135,9 @@ function parseSources(values: Map<Key, unknown>, str: Str, env: NodeJS.ProcessEn
       const hasKey = Object.keys(rest).some((k) => normaliseKey(k) === 'api-key' || k === 'apiKey');
       const fromEnv = env.WORKSPACE_BACKUP_PROSONATA_API_KEY;
       out.push({ type: 'prosonata', settings: parseProsonataSettings(!hasKey && fromEnv ? { ...rest, 'api-key': fromEnv } : rest, where) });
+    } else if (type === 'damas') {
+      // The password or token may stay out of the file: WORKSPACE_BACKUP_DAMAS_PASSWORD / _TOKEN fill them.
+      out.push({ type: 'damas', settings: parseDamasSettings(rest, where, env) });
     } else {
       throw new ConfigError(`${where}.type is ${JSON.stringify(type)}; expected one of ${sourceTypes.join(', ')}`);
     }
