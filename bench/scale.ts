@@ -49,6 +49,11 @@ try {
   const repo = join(o.work!, 'repo');
   const config = join(o.work!, 'backup.json');
   writeFileSync(config, JSON.stringify({ host: sim.url, 'client-id': sim.credentials.clientId, 'client-secret': sim.credentials.clientSecret, 'repo-path': repo, concurrency }));
+  // The repository as the Action has it (examples/backup.yml): sparse, only the manifest and .gitattributes checked
+  // out, so the run writes no document into a working tree. The CLI's full working tree is timed on its own (step 7).
+  mkdirSync(repo, { recursive: true });
+  await run('git', ['init', '-q', '-b', 'main', repo]);
+  await run('git', ['-C', repo, 'sparse-checkout', 'set', '--no-cone', '.workspace-backup/', '.gitattributes']);
 
   // 1. Initial backup.
   log('initial backup…');
@@ -123,6 +128,14 @@ try {
   await run(node, [join(repoRoot, 'src/cli/main.ts'), 'render', '--repo', repo], { maxBuffer: 64 * 1024 * 1024 });
   results.render = { fullSeconds: renderFull, unchangedSeconds: seconds(t0) };
   log(`render: ${JSON.stringify(results.render)}`);
+
+  // 7. The CLI's working tree: every document written out as a file (LFS ones smudged), which a local backup
+  // (workspace-backup sync without sparse checkout) does at the end of its first run.
+  log('working tree (what the CLI adds: every document checked out)…');
+  t0 = performance.now();
+  await run('git', ['-C', repo, '-c', 'core.packedGitWindowSize=32m', '-c', 'core.packedGitLimit=192m', 'sparse-checkout', 'disable'], { maxBuffer: 64 * 1024 * 1024 });
+  results.workingTree = { seconds: seconds(t0) };
+  log(`working tree: ${JSON.stringify(results.workingTree)}`);
 
   console.log(JSON.stringify(results, null, 2));
 } finally {

@@ -16,11 +16,12 @@ import type { Connector, Download, Item } from './model.ts';
 export type Downloaded = { size: number; sha256: string } & ({ file: string; data?: undefined } | { data: Buffer; file?: undefined });
 
 /**
- * Documents the service announces at this size or less are kept in memory rather than in a temp file: four file
- * operations less per document (most office files of an account are small), and never more than this many bytes
- * per download in flight. Measured in bench/RESULTS.md (issue 7).
+ * Documents the service announces at this size or less are kept in memory rather than in a temp file: a file
+ * written, read back and removed less per document (most office files of an account are under 1 MiB), and never
+ * more than this many bytes per download in flight or waiting to be committed (PendingWork holds 16). At 30,000
+ * documents the node process spent 59 s of CPU with 64 KiB here, 42 s with 1 MiB (bench/RESULTS.md, issue 7).
  */
-export const inMemoryMax = 64 * 1024;
+export const inMemoryMax = 1024 * 1024;
 
 export interface TransferOptions {
   tempDir: string;
