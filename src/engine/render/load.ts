@@ -5,6 +5,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { entryFromLine, type Entry } from '../entry.ts';
 import { manifestRoot } from '../manifest.ts';
 import type { Git } from '../store/git.ts';
+import { readBlobs } from './blobs.ts';
+import { readNodeRefs } from './relations.ts';
+import { siteTitle } from './sources.ts';
 import type { SiteInput, SiteVersion } from './types.ts';
 
 const runsRoot = '.workspace-backup/runs';
@@ -42,10 +45,11 @@ export async function loadSiteInput(git: Git, ref: string, opts: { title?: strin
   const idAtPath = new Map(entries.filter((e) => e.kind === 'document').map((e) => [e.path, e.id]));
   const history = await readHistory(git, commit, idAtPath);
   await addSizes(git, history, lfsIds);
-  const sources = new Set(entries.map((e) => e.source));
+  const refs = await readNodeRefs(git, commit, entries);
   return {
-    title: opts.title ?? (sources.size === 1 && sources.has('prosonata') ? 'ProSonata backup' : sources.size > 1 ? 'Backup' : 'Projectplace backup'),
+    title: opts.title ?? siteTitle(entries.map((e) => e.source)),
     entries,
+    ...(refs.size > 0 ? { refs } : {}),
     history: new Map([...history].map(([id, versions]) => [id, versions.map(({ blob: _blob, ...v }) => v)])),
     runs,
     generatedAt: new Date().toISOString(),
@@ -189,33 +193,4 @@ async function addSizes(git: Git, history: Map<string, RawVersion[]>, lfsIds: Se
     }
   }
   for (const versions of history.values()) for (const v of versions) if (v.blob && sizes.has(v.blob)) v.size = sizes.get(v.blob)!;
-}
-
-/** Reads several objects in one `git cat-file --batch`; missing ones are left out. */
-async function readBlobs(git: Git, names: string[]): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  if (names.length === 0) return out;
-  const child = git.spawn(['cat-file', '--batch']);
-  const chunks: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on('data', (d: Buffer) => chunks.push(d));
-  child.stderr.on('data', (d: Buffer) => stderr.push(d));
-  child.stdin.on('error', () => {});
-  child.stdin.end(names.join('\n') + '\n');
-  const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new Error(`git cat-file failed (exit ${code}): ${Buffer.concat(stderr).toString('utf8').trim()}`);
-  const buf = Buffer.concat(chunks);
-  let pos = 0;
-  for (const name of names) {
-    const nl = buf.indexOf(0x0a, pos);
-    if (nl === -1) break;
-    const header = buf.subarray(pos, nl).toString('utf8');
-    pos = nl + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) continue; // "<name> missing" or "ambiguous"
-    const size = Number(m[2]);
-    out.set(name, buf.subarray(pos, pos + size));
-    pos += size + 1;
-  }
-  return out;
 }

@@ -5,7 +5,9 @@ import type { Entry } from '../entry.ts';
 import { bars, growthChart, type GrowthEvent } from './charts.ts';
 import { dateKey, formatBytes, formatDate, formatDay, shortCommit } from './format.ts';
 import { cachedEncoder, type ContentLinks } from './links.ts';
-import type { SiteInput, SiteVersion } from './types.ts';
+import { nodeSources } from './relations.ts';
+import { containerWords, sourceLabel } from './sources.ts';
+import type { NodeRefs, SiteInput, SiteVersion } from './types.ts';
 
 export interface Page {
   /** Path below the site's root, made from ids only. */
@@ -73,6 +75,8 @@ export interface SiteModel {
   /** The pages, made one at a time (100,000 page contexts need not all be in memory at once); `keep` picks by position. */
   pages(keep?: (index: number) => boolean): Iterable<Page>;
   search: SearchDoc[];
+  /** What every page's header calls the front page (the nav link): "Workspaces", "Projects", "Sources". */
+  home: string;
 }
 
 /** Control characters made visible ("line␊break.txt"): a name is shown as it is, never silently altered by HTML. */
@@ -128,7 +132,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
       if (!ws) {
         // Items whose workspace has no entry of its own still get a home in the site.
         const root = sample.path.split('/')[0] ?? source;
-        ws = mk({ source, id: container, kind: 'workspace', name: `Workspace ${container}`, path: `${root}/${container}`, parent: null, container }, true);
+        ws = mk({ source, id: container, kind: 'workspace', name: `${sourceLabel(source, root).one} ${container}`, path: `${root}/${container}`, parent: null, container }, true);
         ws.page = `w/${name(ws.entry)}.html`;
         ws.workspace = ws;
         wsNodes.set(container, ws);
@@ -164,6 +168,17 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     }
   }
 
+  // What the containers are called (sourceLabel): per container page, and for the site as a whole.
+  const labelOf = (ws: Node) => sourceLabel(sourceOf.get(ws) ?? ws.entry.source, rootName(ws.entry, sourceOf.get(ws) ?? ''));
+  const words = containerWords(workspaces.map((w) => sourceOf.get(w)!));
+  const oneKind = new Set(workspaces.map((w) => labelOf(w).plural)).size <= 1;
+  const home = oneKind ? (workspaces[0] ? labelOf(workspaces[0]).plural : 'Workspaces') : 'Sources';
+  const allLabel = `All ${home.toLowerCase()}`;
+  const containerOf = (ws: Node) => {
+    const l = labelOf(ws);
+    return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
+  };
+
   for (const { entry } of allDocs) {
     const versions = input.history.get(entry.id) ?? [];
     const content = versions.filter((v) => v.change !== 'move');
@@ -177,6 +192,59 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
       lastBy: entry.modifier?.name ?? (latest ? visible(latest.author) : ''),
     });
   }
+
+  // Relations between nodes (damas), from what their content says (relations.ts): each node's parent, its children
+  // (nodes whose parent it is) and the link nodes with it at one end. Indexes built once, in one pass over the refs.
+  const refs = input.refs ?? new Map<string, NodeRefs>();
+  const nodes = new Map<string, Entry>();
+  for (const { entry } of allDocs) if (nodeSources.has(entry.source) && !nodes.has(entry.id)) nodes.set(entry.id, entry);
+  const childrenOf = new Map<string, string[]>();
+  const linksOf = new Map<string, string[]>();
+  const add = (index: Map<string, string[]>, key: string, id: string) => {
+    const list = index.get(key);
+    if (list) list.push(id);
+    else index.set(key, [id]);
+  };
+  for (const [id, r] of refs) {
+    if (!nodes.has(id)) continue;
+    if (r.parent !== undefined) add(childrenOf, r.parent, id);
+    if (r.src !== undefined) add(linksOf, r.src, id);
+    if (r.tgt !== undefined && r.tgt !== r.src) add(linksOf, r.tgt, id);
+  }
+  /** A node named by id: a link to its page when the backup has it, else the id as plain text. */
+  const nodeRef = (id: string | undefined, root: string) => {
+    const e = id === undefined ? undefined : nodes.get(id);
+    return { label: id === undefined ? '' : visible(id), href: e ? root + docInfo.get(e)!.page : '', deleted: formatDate(e?.deletedAt) };
+  };
+  const byTime = (a: { id: string; r: NodeRefs | undefined }, b: { id: string; r: NodeRefs | undefined }) => {
+    const ta = a.r?.time ?? '';
+    const tb = b.r?.time ?? '';
+    return ta < tb ? -1 : ta > tb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  };
+  const relationsOf = (d: Entry, root: string) => {
+    const own = refs.get(d.id);
+    if (!own) return { read: false };
+    const about = (r: NodeRefs | undefined) => ({ by: r?.author ? visible(r.author) : '', when: formatDate(r?.time), whenKey: dateKey(r?.time), comment: r?.comment ? visible(r.comment) : '' });
+    const children = (childrenOf.get(d.id) ?? [])
+      .map((id) => ({ id, r: refs.get(id) }))
+      .sort(byTime)
+      .map(({ id, r }) => ({ node: nodeRef(id, root), kind: r?.src !== undefined || r?.tgt !== undefined ? 'link' : r?.version !== undefined ? `version ${r.version}` : r?.comment !== undefined ? 'comment' : 'node', ...about(r) }));
+    const links = (linksOf.get(d.id) ?? [])
+      .map((id) => ({ id, r: refs.get(id) }))
+      .sort(byTime)
+      .map(({ id, r }) => {
+        const outgoing = r?.src === d.id;
+        return { direction: outgoing ? 'to' : 'from', other: nodeRef(outgoing ? r?.tgt : r?.src, root), link: nodeRef(id, root), ...about(r) };
+      });
+    const isLink = own.src !== undefined || own.tgt !== undefined;
+    return {
+      read: true,
+      parent: own.parent !== undefined ? nodeRef(own.parent, root) : undefined,
+      ends: isLink ? { from: nodeRef(own.src, root), to: nodeRef(own.tgt, root) } : undefined,
+      children,
+      links,
+    };
+  };
 
   // Locations and totals, from each workspace down.
   const visit = (n: Node, location: string) => {
@@ -210,8 +278,8 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     for (let c = n; c; c = c.parent) chain.unshift(c);
     const source = n ? sourceOf.get(n.workspace) ?? '' : '';
     return [
-      { label: 'All workspaces', href: `${root}index.html` },
-      ...(source ? [{ label: rootName(n!.workspace.entry, source) }] : []),
+      { label: allLabel, href: `${root}index.html` },
+      ...(source ? [{ label: labelOf(n!.workspace).name }] : []),
       ...chain.map((c) => ({ label: c.entry.name, href: `${root}${c.page}` })),
     ];
   };
@@ -300,6 +368,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
         last: formatDate(n.stats.last),
       },
       workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
+      container: containerOf(ws),
       repoHref: n.synthetic ? '' : relFolder(encode(n.entry.path), root),
       folders: n.folders.map((f) => folderRow(f, root)),
       docs: n.docs.map((d) => docRow(d, root)),
@@ -313,7 +382,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     folders.push(n);
     const ws = n.workspace;
     const isWs = n === ws;
-    search.push({ u: n.page, n: n.entry.name, p: isWs ? rootName(ws.entry, sourceOf.get(ws) ?? '') : n.parent!.location, t: isWs ? 'w' : 'f', ...((isWs ? ws.entry.archivedAt : n.entry.deletedAt) ? { x: 1 as const } : {}) });
+    search.push({ u: n.page, n: n.entry.name, p: isWs ? labelOf(ws).name : n.parent!.location, t: isWs ? 'w' : 'f', ...((isWs ? ws.entry.archivedAt : n.entry.deletedAt) ? { x: 1 as const } : {}) });
     for (const f of n.folders) collect(f);
   };
   for (const ws of workspaces) collect(ws);
@@ -379,6 +448,8 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
         location: node.location,
         locationHref: root + node.page,
         workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
+        container: containerOf(ws),
+        relations: nodeSources.has(d.source) ? relationsOf(d, root) : undefined,
         fileHref: relFile(info.enc, root),
         historyHref: links.history(info.enc) ?? '',
         historyCmd: links.history(info.enc) ? '' : `git log --follow --format='%h %ad %an: %s' --date=short -- ${shellQuote(d.path)}`,
@@ -404,17 +475,27 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
   });
   const sources = [...new Set(workspaces.map((w) => sourceOf.get(w)!))].map((source) => {
     const list = workspaces.filter((w) => sourceOf.get(w) === source).sort((a, b) => byName(a.entry, b.entry));
+    const label = sourceLabel(source, list[0] ? rootName(list[0].entry, source) : undefined);
     return {
-      name: list[0] ? rootName(list[0].entry, source) : source,
-      // What the source's top-level containers are called: Projectplace's workspaces, ProSonata's resources.
-      containers: source === 'prosonata' ? { plural: 'Resources', one: 'Resource' } : { plural: 'Workspaces', one: 'Workspace' },
+      name: label.name,
+      containers: { plural: label.plural, one: label.one },
       active: list.filter((w) => !w.entry.archivedAt).map(wsRow),
       archived: list.filter((w) => w.entry.archivedAt).map(wsRow),
     };
   });
   const ranked = [...workspaces].sort((a, b) => b.stats.bytes - a.stats.bytes || byName(a.entry, b.entry)).slice(0, 20);
   const allEvents = [...events.values()].flat();
+  // "3 workspaces and 12 top folders": each kind of container counted under its own name.
+  const counted = new Map<string, { n: number; one: string; plural: string }>();
+  for (const w of workspaces) {
+    const c = containerOf(w);
+    const row = counted.get(c.plural) ?? { n: 0, ...c };
+    row.n++;
+    counted.set(c.plural, row);
+  }
   const totals = {
+    containers: [...counted.values()].map((c) => ({ n: c.n, word: c.n === 1 ? c.one : c.plural })),
+    words,
     workspaces: workspaces.length,
     archived: workspaces.filter((w) => w.entry.archivedAt).length,
     docs: workspaces.reduce((s, w) => s + w.stats.docs, 0),
@@ -460,7 +541,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
       root: '',
       pageTitle: 'Recently changed',
       nav: 'recent',
-      crumbs: [{ label: 'All workspaces', href: 'index.html' }, { label: 'Recently changed' }],
+      crumbs: [{ label: allLabel, href: 'index.html' }, { label: 'Recently changed' }],
       rows: recent.map((r) => ({ ...docRow(r.entry, '', true), event: r.event, when: formatDate(r.key), whenKey: r.key })),
       limit: 500,
     },
@@ -477,13 +558,14 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
       root: '',
       pageTitle: 'Deleted documents',
       nav: 'deleted',
-      crumbs: [{ label: 'All workspaces', href: 'index.html' }, { label: 'Deleted documents' }],
+      crumbs: [{ label: allLabel, href: 'index.html' }, { label: 'Deleted documents' }],
       rows: deleted.map(({ entry }) => docRow(entry, '', true)),
     },
   });
   return {
     pageCount: 3 + folders.length + allDocs.length,
     search,
+    home,
     *pages(keep = () => true) {
       let i = 0;
       if (keep(i++)) yield indexPage();

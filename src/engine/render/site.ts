@@ -140,7 +140,7 @@ function runWorker(data: { input: SiteInput; job: ShardJob }): Promise<ShardResu
 
 /** Renders and writes the pages at positions shard, shard + shards, … */
 export function renderShard(model: SiteModel, env: nunjucks.Environment, writer: Writer, title: string, job: ShardJob): ShardResult {
-  const common = { site: { title }, assetVersion: job.assetVersion };
+  const common = { site: { title, home: model.home }, assetVersion: job.assetVersion };
   const produced: string[] = [];
   for (const page of model.pages((i) => i % job.shards === job.shard)) {
     produced.push(page.file);

@@ -18,6 +18,21 @@ export interface SiteVersion {
   change?: 'content' | 'move';
 }
 
+/** What a node's content says about other nodes (damas): ids as the service spells them, and a few fields to show. */
+export interface NodeRefs {
+  /** `#parent`: the node this one is a version of or a comment on. */
+  parent?: string;
+  /** A link node's ends: `src_id` → `tgt_id`. */
+  src?: string;
+  tgt?: string;
+  version?: string;
+  /** The start of its comment. */
+  comment?: string;
+  author?: string;
+  /** ISO. */
+  time?: string;
+}
+
 export type SiteLinks = { mode: 'local'; repoDir: string } | { mode: 'github'; repoUrl: string; branch: string };
 
 export interface SiteInput {
@@ -27,6 +42,8 @@ export interface SiteInput {
   entries: Entry[];
   /** Document id → its versions, newest first. */
   history: Map<string, SiteVersion[]>;
+  /** Node item id → what its content refers to (sources whose items are linked nodes: damas); absent otherwise. */
+  refs?: Map<string, NodeRefs>;
   /** The coverage reports, oldest first (may be empty). */
   runs: Array<Record<string, unknown>>;
   /** ISO. */
