@@ -121,6 +121,7 @@ export async function sync(opts: SyncOptions): Promise<SyncReport> {
 }
 
 async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
+  people.clear();
   const log = opts.logger ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
@@ -194,10 +195,12 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     };
     // A real run reports its first changes only (the rest are in git log): a first backup of 100,000 documents would
     // otherwise hold a second object per document for the whole run (bench/RESULTS.md, peak RSS).
-    const reported = plan.changes.filter((c) => !c.via);
-    const shown = opts.dryRun ? reported : reported.slice(0, reportedChangesMax);
-    report.changes = shown.map((c) => ({ type: c.type, kind: c.kind, id: c.id, path: c.path, ...(c.from ? { from: c.from } : {}) }));
-    if (reported.length > shown.length) report.changesOmitted = reported.length - shown.length;
+    {
+      const reported = plan.changes.filter((c) => !c.via);
+      const shown = opts.dryRun ? reported : reported.slice(0, reportedChangesMax);
+      report.changes = shown.map((c) => ({ type: c.type, kind: c.kind, id: c.id, path: c.path, ...(c.from ? { from: c.from } : {}) }));
+      if (reported.length > shown.length) report.changesOmitted = reported.length - shown.length;
+    }
     // Listed items that did not change are needed no more (a nightly run of a large account holds all of them).
     listing.items.clear();
     if (opts.dryRun) {
@@ -236,6 +239,10 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       applyEntryChanges(plan.changes, next, paths, source, at);
       await commitMoves(store, plan.changes, next, at);
       await commitLinks(store, plan.changes, next, source);
+      // From here each download job holds its own change, released once done (runPool's `release`): the plan and
+      // the paths of a first backup of 100,000 documents would otherwise stay in memory to the end of the run.
+      plan.changes = [];
+      paths.clear();
       // A lane's container is merged once its last new document is stored, failed or skipped.
       const settle = async (change: Change) => {
         if (laneJobs.delete(change)) await store.settle(change.container);
@@ -252,7 +259,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         failures.push({ id: item.id, path: change.path, action: change.type === 'new' ? 'download' : 'update', error: (e as Error).message });
         log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
       };
-      await runPool(jobs, opts.concurrency ?? 4, async (change) => {
+      await runPool(jobs, opts.concurrency ?? 4, { release: true }, async (change) => {
         if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
           counts.skipped++;
           await settle(change);
@@ -356,7 +363,7 @@ async function listEverything(connector: Connector, log: Logger, progress: (p: P
   const failed = new Set<string>();
   const errors = new Map<string, string>();
   let done = 0;
-  await runPool(containers, 3, async (c) => {
+  await runPool(containers, 3, {}, async (c) => {
     try {
       const list: Item[] = [];
       for await (const item of connector.listItems(c)) list.push(item);
@@ -438,11 +445,26 @@ function applyEntryChanges(changes: Change[], next: Map<string, Entry>, paths: M
   }
 }
 
+/**
+ * One object per person for all the entries of a run: a connector makes a Person per listed item, and a first backup
+ * of 100,000 documents by a few hundred people would otherwise keep 100,000 copies to the end (issue 7, peak RSS).
+ * Person objects are never changed once listed, so sharing them is safe; the cache is emptied at each run's start.
+ */
+const people = new Map<string, Person>();
+
+function sharedPerson(p: Person): Person {
+  const key = `${p.id}\0${p.name}\0${p.email ?? ''}`;
+  const known = people.get(key);
+  if (known) return known;
+  people.set(key, p);
+  return p;
+}
+
 function metadataOf(item: Item, source: string): Entry {
   const e: Entry = { source, id: item.id, kind: item.kind, name: item.name, path: '', parent: item.parentId, container: item.containerId };
   if (item.modifiedAt) e.modifiedAt = item.modifiedAt;
   if (item.version) e.version = item.version;
-  if (item.modifier) e.modifier = item.modifier;
+  if (item.modifier) e.modifier = sharedPerson(item.modifier);
   if (item.url !== undefined) e.url = item.url;
   return e;
 }
@@ -895,13 +917,18 @@ function workspaceReports(listing: FullListing, paths: Map<string, string>, chan
   });
 }
 
-/** Runs fn over items with at most `limit` at once; the first AuthError stops everything. */
-export async function runPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs fn over items with at most `limit` at once; the first error stops everything. With `release`, each slot of
+ * `items` is emptied as it is taken, so a finished item can be collected before the whole list is done.
+ */
+export async function runPool<T>(items: T[], limit: number, opts: { release?: boolean }, fn: (item: T) => Promise<void>): Promise<void> {
   let index = 0;
   let fatal: unknown;
   const worker = async () => {
     while (fatal === undefined && index < items.length) {
-      const item = items[index++]!;
+      const item = items[index]!;
+      if (opts.release) (items as Array<T | undefined>)[index] = undefined;
+      index++;
       try {
         await fn(item);
       } catch (e) {

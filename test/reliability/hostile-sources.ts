@@ -437,8 +437,8 @@ function hostileIdCase(input: string, ids: string[]): DamasCase {
 
 export const damasCases: DamasCase[] = [
   ...(['truncated-json', 'invalid-json', 'html-200', 'empty-200', 'wrong-types'] as const).flatMap((f): DamasCase[] => [
-    { source: 'damas', input: `${f} on search_mongo`, expect: ['failed clearly'], mentions: /POST \/api\/search_mongo/, arm: (p) => p.arm(f, searchPath) },
-    { source: 'damas', input: `${f} on read`, expect: ['failed clearly'], mentions: /POST \/api\/read/, arm: (p) => p.arm(f, readPath) },
+    { source: 'damas', input: `${f} on search_mongo`, expect: ['failed clearly'], mentions: f === 'html-200' ? /POST \/api\/search_mongo\/ with 200 and an HTML page/ : /POST \/api\/search_mongo/, arm: (p) => p.arm(f, searchPath) },
+    { source: 'damas', input: `${f} on read`, expect: ['failed clearly'], mentions: f === 'html-200' ? /POST \/api\/read\/ with 200 and an HTML page/ : /POST \/api\/read/, arm: (p) => p.arm(f, readPath) },
   ]),
   { source: 'damas', input: 'truncated-json on read, first 2 answers', expect: ['finished'], arm: (p) => p.arm('truncated-json', readPath, 2) },
   { source: 'damas', input: 'extra-fields on search_mongo', expect: ['finished'], arm: (p) => p.arm('extra-fields', searchPath) },

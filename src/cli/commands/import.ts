@@ -8,12 +8,11 @@ import { createProjectplaceSyncImport, referenceFromConnector } from '../../conn
 import type { Connector } from '../../engine/model.ts';
 import { sync } from '../../engine/sync.ts';
 import { RateLimiter } from '../../lib/http/limiter.ts';
-import { Logger } from '../../lib/log.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { createProgress } from '../progress.ts';
 import { parseOrUsage, UsageError } from '../usage.ts';
-import { describeReport } from './sync.ts';
+import { describeReport, runLogger } from './sync.ts';
 
 export const importHelp = `Usage:
   workspace-backup import pivotal <export folder> (--config <file> | --repo <folder>) [options]
@@ -77,10 +76,7 @@ export async function runImport(argv: string[], io: { stdout: NodeJS.WriteStream
   const config = o.config ? loadConfigFile(o.config) : undefined;
   const repoDir = o.repo ?? config!.repoPath;
   const human = o.json ? io.stderr : io.stdout;
-  const logger = new Logger({
-    debug: o.debug ?? false,
-    sink: (level, line) => (level === 'info' && !o.json ? io.stdout : io.stderr).write((level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') + line + '\n'),
-  });
+  const logger = runLogger(o, io);
 
   let connector: Connector;
   let problems: () => string[] = () => [];

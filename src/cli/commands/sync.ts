@@ -56,10 +56,7 @@ export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; 
   if (!o.config) throw new UsageError(`sync needs --config <file>\n\n${syncHelp}`);
   const config = loadConfigFile(o.config);
   const human = o.json ? io.stderr : io.stdout;
-  const logger = new Logger({
-    debug: o.debug ?? false,
-    sink: (level, line) => (level === 'info' && !o.json ? io.stdout : io.stderr).write((level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') + line + '\n'),
-  });
+  const logger = runLogger(o, io);
   const limiter = new RateLimiter({ concurrency: config.concurrency });
   const connectors = createConnectors(config.sources, { limiter, logger });
   const progress = createProgress(human, { quiet: o.quiet || o['dry-run'] });
@@ -89,6 +86,14 @@ export async function runSync(argv: string[], io: { stdout: NodeJS.WriteStream; 
   const stopped = outcomes.find((x) => x.error);
   if (stopped) return exitCodeFor(stopped.error);
   return reports.every((r) => r.complete) ? exitCodes.ok : exitCodes.partial;
+}
+
+/** A run's log: info lines on stdout (stderr when stdout carries --json), warnings and errors on stderr, labelled. */
+export function runLogger(o: { debug?: boolean; json?: boolean }, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Logger {
+  return new Logger({
+    debug: o.debug ?? false,
+    sink: (level, line) => (level === 'info' && !o.json ? io.stdout : io.stderr).write((level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') + line + '\n'),
+  });
 }
 
 /** The human summary of a run. */

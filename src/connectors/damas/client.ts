@@ -167,6 +167,10 @@ export class DamasClient {
           const said = typeof value === 'string' && value.trim() ? `: "${snippet(value)}"` : '';
           throw new DamasError(`damas answered ${status} to ${what}${said}`, typeof value === 'string' ? value : '', { status, retryable: true });
         }
+        if (status < 300 && typeof value === 'string' && (/html/i.test(type) || /^\s*</.test(value))) {
+          // A sign-in page or a proxy's page where damas should have answered: say so, not "unusable".
+          throw new ServiceError(`damas answered ${what} with ${status} and an HTML page instead of JSON (a sign-in page or a proxy in front of damas?); check url (it is ${this.base})`, { status, retryable: true });
+        }
         if (status >= 300 && status < 400) {
           throw new ServiceError(`damas redirected ${what} (${status}); check url (it is ${this.base}; the API must answer under ${this.base}/api/)`, { status });
         }
