@@ -301,7 +301,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       await storing.drain();
       await store.mergeLanes();
 
-      await store.commitBulkAdds(source);
+      await store.commitBulkAdds();
 
       // The manifest: one commit for every container whose entries changed.
       progress({ phase: 'commit', done: 0, total: 0, bytes: bytesDownloaded });
@@ -676,30 +676,22 @@ class Store {
     }
     entry.path = change.path;
     this.#next.set(item.id, entry);
+    const fi = await this.#importer();
+    // A new document of a container with a lane is committed there; a new record of a bulkAdd source waits for its
+    // container's commit. Either way its content goes to git now, as a blob named by its mark.
     const lane = !before && !lfs ? this.#lanes.get(item.containerId) : undefined;
-    if (lane) {
-      const fi = await this.#importer();
-      const mark = await fi.blob(got.data ? { data: got.data } : { file: got.file, size: got.size });
-      const version = item.version ? ` (version ${item.version})` : '';
-      await fi.commit({
-        ref: lane.ref,
-        author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
-        committer: { ...botIdentity, date: new Date() },
-        message: `Add ${item.name}${version}\n\n${change.path}\n\n${trailers(change, source)}`,
-        changes: [{ op: 'mark', path: change.path, mark }],
-      });
-      lane.files.push({ path: change.path, mark });
-      return;
-    }
-    if (this.#bulkAdd && !before?.sha256 && !lfs) {
-      const mark = await (await this.#importer()).blob(got.data ? { data: got.data } : { file: got.file, size: got.size });
+    const bulk = !lane && this.#bulkAdd && !before?.sha256 && !lfs;
+    const mark = lane || bulk ? await fi.blob(got.data ? { data: got.data } : { file: got.file, size: got.size }) : undefined;
+    if (bulk) {
       const list = this.#added.get(item.containerId) ?? [];
-      list.push({ path: change.path, mark });
+      list.push({ path: change.path, mark: mark! });
       this.#added.set(item.containerId, list);
       return;
     }
     const changes: FileChange[] = [];
-    if (lfs) {
+    if (mark !== undefined) {
+      changes.push({ op: 'mark', path: change.path, mark });
+    } else if (lfs) {
       await storeLfsObject(this.#gitDir, got.file ?? (await this.#spill(got.data, item.id)), got.sha256);
       changes.push({ op: 'write', path: change.path, data: lfsPointer(got.sha256, got.size) });
     } else if (got.data) {
@@ -710,16 +702,17 @@ class Store {
     if (before && before.path !== change.path) changes.unshift({ op: 'delete', path: before.path });
     // .gitattributes lists LFS paths: only a document entering or leaving LFS can change it.
     if (lfs || before?.lfs) changes.push(...(await this.#attributesChange()));
-    const fi = await this.#importer();
     const verb = change.type === 'new' || !before?.sha256 ? 'Add' : change.type === 'verify' ? 'Repair' : 'Update';
     if (verb === 'Repair' && !this.drift.some((d) => d.id === item.id)) this.drift.push({ id: item.id, path: change.path });
     const version = item.version ? ` (version ${item.version})` : '';
     await fi.commit({
+      ...(lane ? { ref: lane.ref } : {}),
       author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
       committer: { ...botIdentity, date: new Date() },
       message: `${verb} ${item.name}${version}\n\n${change.path}\n\n${trailers(change, source)}`,
       changes,
     });
+    if (lane && mark !== undefined) lane.files.push({ path: change.path, mark });
   }
 
   /** One of the run's new documents for `container` is stored, failed or skipped: the last one merges its lane. */
@@ -754,7 +747,7 @@ class Store {
   }
 
   /** bulkAdd: one commit per container for the items it added this run (their content was sent as it arrived). */
-  async commitBulkAdds(source: string): Promise<number> {
+  async commitBulkAdds(): Promise<number> {
     let added = 0;
     for (const [container, list] of [...this.#added].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const name = this.#containerNames.get(container) ?? container;
@@ -763,7 +756,7 @@ class Store {
       await (await this.#importer()).commit({
         author: { ...botIdentity, date: at },
         committer: { ...botIdentity, date: at },
-        message: `Add ${what} to ${name}\n\n${posix.dirname(list[0]!.path)}\n\nSource: ${source}\nWorkspace-Id: ${container}\nItems-Added: ${list.length}`,
+        message: `Add ${what} to ${name}\n\n${posix.dirname(list[0]!.path)}\n\nSource: ${this.#source}\nWorkspace-Id: ${container}\nItems-Added: ${list.length}`,
         changes: list.map((a) => ({ op: 'mark', path: a.path, mark: a.mark })),
       });
       added += list.length;
