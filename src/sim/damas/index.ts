@@ -1,6 +1,6 @@
 // Public entry of the damas-core simulator: start a server on loopback over a generated account; re-exports for tests.
 
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../common/loopback.ts';
 import { stats, type SimStats } from './control.ts';
 import type { Counts, Credentials, SimState, SimUser, Switches } from './model.ts';
 import { createSimServer } from './server.ts';
@@ -36,15 +36,7 @@ export interface RunningDamasSim {
 export async function startDamasSim(opts: DamasSimOptions = {}): Promise<RunningDamasSim> {
   const state = createState(opts);
   const server = createSimServer(state);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
+  const { port, close } = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -56,13 +48,7 @@ export async function startDamasSim(opts: DamasSimOptions = {}): Promise<Running
     },
     stats: () => stats(state),
     state,
-    close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close,
   };
 }
 

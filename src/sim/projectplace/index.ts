@@ -1,6 +1,6 @@
 // Public entry of the Projectplace simulator: start a server on loopback over a generated account; re-exports for tests.
 
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../common/loopback.ts';
 import { createState } from './generator.ts';
 import type { Credentials, SimState, Switches } from './model.ts';
 import { createSimServer } from './server.ts';
@@ -48,27 +48,13 @@ export async function startProjectplaceSim(opts: SimOptions = {}): Promise<Runni
     opts.credentials,
   );
   const server = createSimServer(state);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
+  const { port, close } = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     credentials: state.credentials,
     state,
-    close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close,
   };
 }
 

@@ -1,6 +1,6 @@
 // Public entry of the ProSonata simulator: start a server on loopback over a generated account; re-exports for tests.
 
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../common/loopback.ts';
 import { stats, type SimStats } from './control.ts';
 import type { Credentials, Plan, ResourceName, SimState, Switches } from './model.ts';
 import { createSimServer } from './server.ts';
@@ -42,17 +42,9 @@ export interface RunningProsonataSim {
 export async function startProsonataSim(opts: ProsonataSimOptions = {}): Promise<RunningProsonataSim> {
   const state = createState(opts);
   const server = createSimServer(state);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server, opts.port);
   const c = state.credentials;
   const personal = (i: number): Record<string, string> => ({ 'X-API-Key': c.personalKeys[i]?.key ?? '' });
-  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     apiUrl: `http://127.0.0.1:${port}/api/v1`,
@@ -61,13 +53,7 @@ export async function startProsonataSim(opts: ProsonataSimOptions = {}): Promise
     headers: { app: { 'X-APP-ID': c.appId, 'X-API-Key': c.appKey }, admin: personal(0), teamlead: personal(1), timekeeper: personal(2) },
     stats: () => stats(state),
     state,
-    close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close,
   };
 }
 

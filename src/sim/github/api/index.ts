@@ -1,7 +1,7 @@
 // Public entry of the local GitHub REST API (issues and Pages): start it on loopback, inspect and steer it.
 
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../common/loopback.ts';
 import { applySwitches } from './control.ts';
 import { ACTIONS_BOT, addIssue, defaultSwitches, findRepo, type ApiState, type GitHubApiSwitches, type PagesDeploymentRecord, type PagesHooks, type PagesSwitches, type RequestLogEntry, type UserRecord } from './model.ts';
 import { applyPagesSwitches, initialPagesSwitches } from './pages.ts';
@@ -110,15 +110,7 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<Runni
   const state = createApiState(opts);
   const repo = state.repos[0]!;
   const server = createApiServer(state);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
+  const { port, close } = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     token: state.token,
@@ -140,13 +132,7 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<Runni
     },
     pagesDeployments: () => state.pages.deployments.map((d) => ({ ...d })),
     state,
-    close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close,
   };
 }
 
