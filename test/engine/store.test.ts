@@ -1,19 +1,19 @@
 // The git store's building blocks against real git: fast-import commits, path quoting, LFS attributes.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FastImport, quotePath } from '../../src/engine/store/fast-import.ts';
 import { Git } from '../../src/engine/store/git.ts';
 import { exactPattern, renderGitattributes } from '../../src/engine/store/lfs.ts';
+import { tempDir } from '../helpers/env.ts';
 
 const at = new Date('2024-04-05T19:34:38+00:00');
 const bot = { name: 'bot', email: 'bot@invalid', date: at };
 
 test('fast-import writes files with awkward paths, authored and dated as asked', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'wb-fi-'));
+  const dir = await tempDir('wb-fi-');
   const git = await Git.init(dir, 'main');
   const file = join(dir, 'content.tmp');
   await writeFile(file, 'hello\n');
@@ -35,7 +35,7 @@ test('fast-import writes files with awkward paths, authored and dated as asked',
 });
 
 test('a fast-import stream cut short updates no ref', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'wb-fi-'));
+  const dir = await tempDir('wb-fi-');
   const git = await Git.init(dir, 'main');
   const fi = await FastImport.start(git, 'refs/heads/main', undefined);
   await fi.commit({ author: bot, committer: bot, message: 'x', changes: [{ op: 'write', path: 'a.txt', data: 'a' }] });
@@ -51,7 +51,7 @@ test('quotePath escapes quotes, backslashes and control bytes and keeps UTF-8', 
 });
 
 test('LFS patterns in .gitattributes match exactly the listed paths, spaces and globs included', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'wb-attr-'));
+  const dir = await tempDir('wb-attr-');
   const git = await Git.init(dir, 'main');
   const lfsPaths = ['Projectplace/My WS/Big file [v2].bin', 'Projectplace/*star?.bin', 'Projectplace/#hash !bang.bin'];
   const text = renderGitattributes('*.psd binary\n', lfsPaths);

@@ -1,7 +1,7 @@
 // Shared test fixtures: a simulator per test, a temp backup repo, the CLI as a child process, git read-outs.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,18 @@ import { startProjectplaceSim, type RunningSim, type SimOptions } from '../../sr
 
 export const repoRoot = new URL('../..', import.meta.url).pathname;
 
+const made: string[] = [];
+process.once('exit', () => {
+  // Each test file runs in its own process: its temp repos go when it ends (WB_KEEP_TMP=1 keeps them to look at).
+  if (process.env.WB_KEEP_TMP) return;
+  for (const dir of made) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+});
+
+/** A fresh temp folder, removed when this test process exits. */
 export async function tempDir(prefix = 'wb-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export interface SimFixture {
