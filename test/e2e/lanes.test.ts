@@ -96,4 +96,43 @@ describe('lanes: many new documents in a workspace', () => {
     assert.ok(firstCommits > 0);
     assert.equal((await verifyBackup({ repoDir: repo })).ok, true);
   });
+
+  test('the site history of lane documents renamed or moved later: each version at the path and blob it had', async () => {
+    const branchLine = new Set(git(repo, 'rev-list', '--first-parent', 'HEAD').trim().split('\n'));
+    const viaLane = (id: string) => !branchLine.has(git(repo, 'log', '-1', '--format=%H', '--reverse', `--grep=^Document-Id: ${id}$`, 'HEAD').trim());
+    const dump = await fx.control.state();
+    const m = manifest(repo);
+    const laneDocs = [...m.values()].filter((e) => e.kind === 'document' && !e.lfs && !e.deletedAt && viaLane(e.id));
+    assert.ok(laneDocs.length >= 2, 'two documents that came through a lane');
+    const [renamed, moved] = laneDocs as [(typeof laneDocs)[0], (typeof laneDocs)[0]];
+    await fx.control.mutate({ op: 'rename', id: Number(renamed.id), name: `renamed ${renamed.name}` });
+    const item = dump.items.find((i) => String(i.id) === moved.id)!;
+    const target = dump.items.find((i) => i.kind === 'folder' && i.workspaceId === item.workspaceId && i.id !== item.parentId && !i.deleted);
+    await fx.control.mutate({ op: 'move', id: Number(moved.id), parentId: target ? target.id : null });
+    const report = await runSync(fx.sim, repo);
+    assert.equal(report.complete, true, JSON.stringify(report.failures));
+
+    const g = await Git.init(repo, 'main');
+    const after = manifest(repo);
+    const idAtPath = new Map([...after.values()].filter((e) => e.kind === 'document').map((e) => [e.path, e.id]));
+    const history = await readHistory(g, 'HEAD', idAtPath);
+    for (const doc of [renamed, moved]) {
+      const now = after.get(doc.id)!;
+      assert.notEqual(now.path, doc.path, `${doc.id} has a new path`);
+      const versions = history.get(doc.id)!;
+      const first = versions.at(-1)!;
+      assert.equal(first.path, doc.path, `${doc.id}: its lane version is at the path it was added at, not where it is now`);
+      assert.ok(versions.some((v) => v.path === now.path), `${doc.id}: a version at its new path (${JSON.stringify(versions)})`);
+    }
+    // Every version of every document names a blob that is at its path in its commit.
+    let checked = 0;
+    for (const [id, versions] of history) {
+      for (const v of versions) {
+        if (!v.blob || !v.path) continue;
+        assert.equal(git(repo, 'rev-parse', `${v.commit}:${v.path}`).trim(), v.blob, `${id} at ${v.commit}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= after.size / 2, `${checked} versions checked`);
+  });
 });

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Entry } from '../../src/engine/entry.ts';
 import { loadSiteInput, renderSite, type SiteInput } from '../../src/engine/render/index.ts';
+import { documentPageFile } from '../../src/engine/render/model.ts';
 import { Git } from '../../src/engine/store/git.ts';
 import { repoRoot, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
 
@@ -122,8 +123,8 @@ describe('the site in Chromium', { skip: existsSync(chromiumPath) ? false : `no 
       assert.equal(await page.locator('nav.crumbs li').last().textContent(), f.name);
     }
     await page.screenshot({ path: join(shots, 'folder.png'), fullPage: true });
-    await page.locator(`table.list a[href="../d/${target.id}.html"]`).click();
-    await page.waitForURL(`**/d/${target.id}.html`);
+    await page.locator(`table.list a[href="../${documentPageFile(target.id)}"]`).click();
+    await page.waitForURL(`**/${documentPageFile(target.id)}`);
     assert.equal(await page.locator('h1').textContent(), target.name);
     const rows = page.locator('table.versions tbody tr');
     const versions = input.history.get(target.id)!;
@@ -141,36 +142,36 @@ describe('the site in Chromium', { skip: existsSync(chromiumPath) ? false : `no 
     await page.goto(base + 'index.html');
     const part = target.name.slice(2, 9); // from inside the first word: not only word prefixes
     await page.locator('#q').fill(part);
-    const hit = page.locator(`#search-results a[href="d/${target.id}.html"]`);
+    const hit = page.locator(`#search-results a[href="${documentPageFile(target.id)}"]`);
     await hit.waitFor({ timeout: 5000 });
     await page.screenshot({ path: join(shots, 'search.png') });
     await hit.click();
-    await page.waitForURL(`**/d/${target.id}.html`);
+    await page.waitForURL(`**/${documentPageFile(target.id)}`);
     // Words of the name and its folder, as a person types them.
     await page.locator('#q').fill(target.name.split(' ')[0]!.toLowerCase() + ' ' + target.name.split(' ')[2]!.slice(0, 2));
-    await page.locator(`#search-results a[href="../d/${target.id}.html"]`).waitFor({ timeout: 5000 });
+    await page.locator(`#search-results a[href="../../${documentPageFile(target.id)}"]`).waitFor({ timeout: 5000 });
     // A word of its folder and a word of its name.
     const folder = input.entries.find((e) => e.id === target.parent)!;
     await page.locator('#q').fill(`${folder.name.split(' ')[0]!.toLowerCase()} ${target.name.split(' ')[1]}`);
-    await page.locator(`#search-results a[href="../d/${target.id}.html"]`).waitFor({ timeout: 5000 });
+    await page.locator(`#search-results a[href="../../${documentPageFile(target.id)}"]`).waitFor({ timeout: 5000 });
   });
 
   test('a deleted document shows as deleted, with its date', async () => {
-    await page.goto(base + `d/${deleted.id}.html`);
+    await page.goto(base + documentPageFile(deleted.id));
     const mark = await page.locator('.mark-deleted').first().textContent();
     assert.equal(mark?.trim(), `deleted ${deleted.deletedAt!.slice(0, 10)} ${deleted.deletedAt!.slice(11, 16)} UTC`);
     await page.goto(base + 'deleted.html');
-    assert.ok(await page.locator(`a[href="d/${deleted.id}.html"]`).isVisible());
+    assert.ok(await page.locator(`a[href="${documentPageFile(deleted.id)}"]`).isVisible());
     await page.screenshot({ path: join(shots, 'deleted.png'), fullPage: true });
   });
 
   test('hostile names show as text and run nothing', async () => {
     const hostile = input.entries.find((e) => e.name === '<script>alert(1)</script>.html')!;
-    await page.goto(base + `d/${hostile.id}.html`);
+    await page.goto(base + documentPageFile(hostile.id));
     assert.equal(await page.locator('h1').textContent(), hostile.name);
     assert.equal(await page.title(), `${hostile.name} · ${input.title}`);
     for (let i = 0; i < probes.length; i++) {
-      await page.goto(base + `d/probe${i}.html`);
+      await page.goto(base + documentPageFile(`probe${i}`));
       assert.equal(await page.locator('h1').textContent(), probes[i]);
     }
     // The workspace page lists them all (and the link named <img src=x onerror=alert(1)>); search shows them too.
@@ -205,7 +206,7 @@ describe('the site in Chromium', { skip: existsSync(chromiumPath) ? false : `no 
       await local.locator(`table.list a[href="w/${target.container}.html"]`).click();
       await local.waitForURL(`**/w/${target.container}.html`);
       await local.locator('#q').fill(target.name.slice(0, 6));
-      await local.locator(`#search-results a[href="../d/${target.id}.html"]`).waitFor({ timeout: 5000 });
+      await local.locator(`#search-results a[href="../${documentPageFile(target.id)}"]`).waitFor({ timeout: 5000 });
       assert.deepEqual(errors, [], 'no script error, no blocked resource');
     } finally {
       await local.close();
@@ -216,7 +217,7 @@ describe('the site in Chromium', { skip: existsSync(chromiumPath) ? false : `no 
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     phone.on('request', (r) => requests.push(r.url()));
     try {
-      for (const [name, path] of [['phone-index', 'index.html'], ['phone-folder', `w/${target.container}.html`], ['phone-document', `d/${target.id}.html`]] as const) {
+      for (const [name, path] of [['phone-index', 'index.html'], ['phone-folder', `w/${target.container}.html`], ['phone-document', documentPageFile(target.id)]] as const) {
         await phone.goto(base + path);
         const wide = Number(await phone.evaluate('document.documentElement.scrollWidth'));
         assert.ok(wide <= 390, `${path} is ${wide}px wide`);

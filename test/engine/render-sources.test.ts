@@ -29,9 +29,9 @@ function unescapeHtml(s: string): string {
 /** Each document page's item, as the page itself states it ("Id: damas <id>"): id → page file, for one source. */
 function pagesById(site: string, source: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const name of readdirSync(join(site, 'd'))) {
-    const m = /<dt>Id<\/dt><dd>(\S+) ([^<]*)<\/dd>/.exec(readFileSync(join(site, 'd', name), 'utf8'));
-    if (m && m[1] === source) out.set(unescapeHtml(m[2]!), join(site, 'd', name));
+  for (const file of filesUnder(join(site, 'd'))) {
+    const m = /<dt>Id<\/dt><dd>(\S+) ([^<]*)<\/dd>/.exec(readFileSync(file, 'utf8'));
+    if (m && m[1] === source) out.set(unescapeHtml(m[2]!), file);
   }
   return out;
 }
@@ -245,7 +245,7 @@ describe('the site of a damas backup', () => {
     assert.match(index, /aria-current="page">Top folders<\/a>/, 'the nav names them');
     assert.ok(!/[Ww]orkspace/.test(index.replace(/id="workspaces-\d+"/g, '')), 'no "workspace" on a damas index');
     const doc = readFileSync(pages.get(asset)!, 'utf8');
-    assert.match(doc, /<li><a href="..\/index.html">All top folders<\/a><\/li>\s*<li><span>damas<\/span><\/li>/);
+    assert.match(doc, /<li><a href="..\/..\/index.html">All top folders<\/a><\/li>\s*<li><span>damas<\/span><\/li>/);
   });
 
   test('every internal link of every page resolves', () => {
@@ -328,7 +328,7 @@ describe('the site of a Pivotal Tracker import, then with damas beside it', () =
     const story = filesUnder(join(site, 'd')).find((f) => readFileSync(f, 'utf8').includes('/stories/'))!;
     const html = readFileSync(story, 'utf8');
     assert.ok(!html.includes('id="relations"'));
-    assert.match(html, /<a href="..\/index.html">All projects<\/a>/);
+    assert.match(html, /<a href="..\/..\/index.html">All projects<\/a>/);
     const folder = filesUnder(join(site, 'f')).map((f) => readFileSync(f, 'utf8')).find((h) => h.includes('<h1>stories</h1>'))!;
     assert.match(folder, /In project <a href="..\/w\/[^"]+">Web shop<\/a>/);
     assertLinksResolve(site);

@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadSiteInput, renderSite, type SiteInput } from '../../src/engine/render/index.ts';
+import { documentPageFile } from '../../src/engine/render/model.ts';
 import { Git } from '../../src/engine/store/git.ts';
 import { filesUnder, manifest, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
 
@@ -90,13 +91,13 @@ describe('the site of a backup', () => {
     for (const f of ['index.html', 'recent.html', 'deleted.html', 'assets/site.css', 'assets/site.js', 'assets/minisearch.js', 'assets/search-index.js']) assert.ok(existsSync(join(site, f)), f);
     for (const e of ws) assert.ok(existsSync(join(site, 'w', `${e.id}.html`)), `workspace ${e.id}`);
     for (const e of folders) assert.ok(existsSync(join(site, 'f', `${e.id}.html`)), `folder ${e.id}`);
-    for (const e of docs) assert.ok(existsSync(join(site, 'd', `${e.id}.html`)), `document ${e.id}`);
+    for (const e of docs) assert.ok(existsSync(join(site, documentPageFile(e.id))), `document ${e.id}`);
     // Every page is reachable: the index links each workspace, each folder page its sub-folders and documents.
     const index = pageOf(site, 'index.html');
     for (const e of ws) assert.ok(index.includes(`href="w/${e.id}.html"`), `index links workspace ${e.id}`);
     for (const e of [...folders, ...docs]) {
       const holder = e.parent ? `f/${e.parent}.html` : `w/${e.container}.html`;
-      assert.ok(pageOf(site, holder).includes(`href="../${e.kind === 'folder' ? 'f' : 'd'}/${e.id}.html"`), `${holder} links ${e.id}`);
+      assert.ok(pageOf(site, holder).includes(`href="../${e.kind === 'folder' ? `f/${e.id}.html` : documentPageFile(e.id)}"`), `${holder} links ${e.id}`);
     }
   });
 
@@ -108,9 +109,9 @@ describe('the site of a backup', () => {
       assert.ok(!/<img src=x/i.test(html), `raw <img> in ${relative(site, f)}`);
       assert.ok(!/(href|src)="javascript:/i.test(html), `javascript: URL in an attribute of ${relative(site, f)}`);
       // The only scripts are the site's own files.
-      for (const m of html.matchAll(/<script\b[^>]*>/g)) assert.match(m[0], /^<script src="(\.\.\/)?assets\/site\.js\?v=[0-9a-f]+" defer>$/, relative(site, f));
+      for (const m of html.matchAll(/<script\b[^>]*>/g)) assert.match(m[0], /^<script src="(\.\.\/){0,2}assets\/site\.js\?v=[0-9a-f]+" defer>$/, relative(site, f));
     }
-    const page = pageOf(site, `d/${ids.hostile}.html`);
+    const page = pageOf(site, documentPageFile(ids.hostile));
     assert.ok(page.includes('<h1>&lt;script&gt;alert(1)&lt;/script&gt;.html</h1>'), 'the name is shown as text');
     assert.ok(page.includes('<title>&lt;script&gt;alert(1)&lt;/script&gt;.html'), 'and in the title');
     // Names with quotes and ampersands stay inside their attributes.
@@ -121,15 +122,15 @@ describe('the site of a backup', () => {
   test('a deleted document is marked deleted with its date, and listed on the deleted page', () => {
     const e = input.entries.find((x) => x.id === deleted)!;
     const day = e.deletedAt!.slice(0, 10);
-    const page = pageOf(site, `d/${deleted}.html`);
+    const page = pageOf(site, documentPageFile(deleted));
     assert.match(page, new RegExp(`class="mark mark-deleted"[^>]*>deleted ${day}`));
-    assert.ok(pageOf(site, 'deleted.html').includes(`href="d/${deleted}.html"`));
-    assert.ok(!pageOf(site, `d/${edited}.html`).includes('mark-deleted'));
+    assert.ok(pageOf(site, 'deleted.html').includes(`href="${documentPageFile(deleted)}"`));
+    assert.ok(!pageOf(site, documentPageFile(edited)).includes('mark-deleted'));
   });
 
   test('local links lead from each page to the file in the backup repo', () => {
     for (const e of input.entries.filter((x) => x.kind === 'document')) {
-      const pageFile = join(site, 'd', `${e.id}.html`);
+      const pageFile = join(site, documentPageFile(e.id));
       const href = /href="([^"]+)" id="open-file"/.exec(readFileSync(pageFile, 'utf8'))?.[1];
       assert.ok(href, `open-file link on ${e.id}`);
       const target = fileURLToPath(new URL(href.replace(/&amp;/g, '&'), pathToFileURL(pageFile)));
@@ -137,7 +138,7 @@ describe('the site of a backup', () => {
       assert.ok(statSync(target).isFile(), target);
     }
     // Versions in local mode: the commit and the git command to get it.
-    const page = pageOf(site, `d/${edited}.html`);
+    const page = pageOf(site, documentPageFile(edited));
     const commit = input.history.get(edited)![0]!.commit;
     assert.ok(page.includes(commit.slice(0, 10)));
     assert.ok(page.includes(`git show &#39;${commit.slice(0, 12)}:`), 'a copy-able git show command');
@@ -150,7 +151,7 @@ describe('the site of a backup', () => {
   });
 
   test('a page changed on disk is put right by the next render', async () => {
-    const file = join(site, 'd', `${edited}.html`);
+    const file = join(site, documentPageFile(edited));
     const good = readFileSync(file, 'utf8');
     (await import('node:fs')).writeFileSync(file, good.replace('Versions', 'Tampered'));
     const r = await renderSite(input, site);
@@ -164,13 +165,13 @@ describe('the site of a backup', () => {
     assert.equal(report.counts.modified, 1);
     const next = await loadSiteInput(new Git(repo), 'HEAD', { links: { mode: 'local', repoDir: repo } });
     next.generatedAt = input.generatedAt;
-    const before = statSync(join(site, 'd', `${edited}.html`)).mtimeMs;
+    const before = statSync(join(site, documentPageFile(edited))).mtimeMs;
     const r = await renderSite(next, site);
     const depth = input.entries.find((e) => e.id === edited)!.path.split('/').length - 2;
     // The document, its folders up to the workspace, the index, the recent page, the search index.
     assert.ok(r.written >= 2 && r.written <= depth + 5, `written ${r.written}`);
-    assert.ok(statSync(join(site, 'd', `${edited}.html`)).mtimeMs > before || r.written > 0);
-    assert.match(pageOf(site, `d/${edited}.html`), /Versions <span class="count">3<\/span>/);
+    assert.ok(statSync(join(site, documentPageFile(edited))).mtimeMs > before || r.written > 0);
+    assert.match(pageOf(site, documentPageFile(edited)), /Versions <span class="count">3<\/span>/);
   });
 
   test('github mode links to blob and commits URLs, and names no other host', async () => {
@@ -178,14 +179,14 @@ describe('the site of a backup', () => {
     try {
       await renderSite({ ...input, links: { mode: 'github', repoUrl, branch: 'main' } }, out);
       const e = input.entries.find((x) => x.id === edited)!;
-      const page = pageOf(out, `d/${edited}.html`).replace(/&amp;/g, '&');
+      const page = pageOf(out, documentPageFile(edited)).replace(/&amp;/g, '&');
       assert.ok(page.includes(`href="${repoUrl}/blob/main/${enc(e.path)}"`), 'the file on the branch');
       assert.ok(page.includes(`href="${repoUrl}/commits/main/${enc(e.path)}"`), 'its history');
       for (const v of input.history.get(edited)!) assert.ok(page.includes(`href="${repoUrl}/blob/${v.commit}/${enc(v.path!)}"`), `version ${v.commit}`);
       const folder = input.entries.find((x) => x.kind === 'folder')!;
       assert.ok(pageOf(out, `f/${folder.id}.html`).replace(/&amp;/g, '&').includes(`href="${repoUrl}/tree/main/${enc(folder.path)}"`));
       // The Pages site carries no document bytes: only pages and the site's assets.
-      for (const f of filesUnder(out)) assert.match(relative(out, f), /^(index|recent|deleted)\.html$|^[wfd]\/[^/]+\.html$|^assets\/(site\.css|site\.js|minisearch\.js|search-index\.js)$|^\.nojekyll$|^robots\.txt$|^\.render-state\.json$/);
+      for (const f of filesUnder(out)) assert.match(relative(out, f), /^(index|recent|deleted)\.html$|^[wf]\/[^/]+\.html$|^d\/[0-9a-f]{2}\/[^/]+\.html$|^assets\/(site\.css|site\.js|minisearch\.js|search-index\.js)$|^\.nojekyll$|^robots\.txt$|^\.render-state\.json$/);
       for (const [dir, allowed] of [[out, [repoUrl]], [site, []]] as const) {
         for (const f of filesUnder(dir).filter((x) => /\.(html|js|css)$/.test(x))) {
           for (const url of urlsIn(readFileSync(f, 'utf8'))) {
@@ -203,11 +204,11 @@ describe('the site of a backup', () => {
     const data = JSON.parse(text.slice(text.indexOf('=') + 1).trim().replace(/;$/, '')) as { docs: Array<[string, string, number, number]>; locations: string[] };
     const pages = new Set(data.docs.map((d) => d[0]));
     for (const e of input.entries) {
-      if (e.kind === 'document') assert.ok(pages.has(`d/${e.id}`), e.id);
+      if (e.kind === 'document') assert.ok(pages.has(documentPageFile(e.id).replace(/\.html$/, '')), e.id);
       if (e.kind === 'folder') assert.ok(pages.has(`f/${e.id}`), e.id);
     }
     assert.ok(data.docs.some((d) => d[1] === '<script>alert(1)</script>.html'), 'names are data, escaped by JSON');
-    const del = data.docs.find((d) => d[0] === `d/${deleted}`)!;
+    const del = data.docs.find((d) => d[0] === documentPageFile(deleted).replace(/\.html$/, ''))!;
     assert.equal(del[3], 1, 'deleted documents are flagged');
     assert.ok(data.locations[del[2]]!.length > 0);
   });

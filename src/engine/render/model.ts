@@ -55,6 +55,17 @@ interface DocInfo {
 
 const pageIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/**
+ * A document page's file: `d/<bucket>/<stem>.html`, the bucket two hex digits of a hash of the stem. 100,000 pages in
+ * one folder made creating them the slowest part of a render: two threads creating files in one folder wait for each
+ * other's lock on it (measured, 50,000 files from two threads: 3.4 s in one folder, 1.5 s over 256).
+ */
+export function documentPageFile(stem: string): string {
+  let h = 0x811c9dc5; // FNV-1a, 32 bits
+  for (let i = 0; i < stem.length; i++) h = Math.imul(h ^ stem.charCodeAt(i), 0x01000193);
+  return `d/${((h >>> 0) & 0xff).toString(16).padStart(2, '0')}/${stem}.html`;
+}
+
 /** Page file stems from ids: the id itself when it is plain and unique in the site, else a hash of source and id. */
 function pageNamer(entries: Entry[]): (e: { source: string; id: string }) => string {
   const sources = new Map<string, string | null>();
@@ -184,7 +195,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     const content = versions.filter((v) => v.change !== 'move');
     const latest = content[0];
     docInfo.set(entry, {
-      page: `d/${name(entry)}.html`,
+      page: documentPageFile(name(entry)),
       enc: encode(entry.path),
       versions,
       contentVersions: content.length,
@@ -389,7 +400,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
 
   // Document pages.
   const documentPage = (d: Entry, node: Node): Page => {
-    const root = '../';
+    const root = '../../';
     const info = docInfo.get(d)!;
     const ws = node.workspace;
     let n = 0;

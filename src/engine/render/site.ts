@@ -1,7 +1,7 @@
 // Renders the site with nunjucks (autoescaped) and writes only the files whose content changed.
 
 import { createHash, hash as digest } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, renameSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -155,7 +155,12 @@ async function listExisting(out: string, dirs: string[]): Promise<Set<string>> {
   const existing = new Set<string>();
   for (const d of dirs) {
     await mkdir(join(out, d), { recursive: true });
-    for (const name of await readdir(join(out, d))) existing.add(d ? `${d}/${name}` : name);
+    for (const entry of await readdir(join(out, d), { withFileTypes: true })) {
+      const rel = d ? `${d}/${entry.name}` : entry.name;
+      // Document pages are one level down (d/<bucket>/); the other page folders hold only files.
+      if (entry.isDirectory() && d === 'd') for (const name of await readdir(join(out, rel))) existing.add(`${rel}/${name}`);
+      else existing.add(rel);
+    }
   }
   return existing;
 }
@@ -228,7 +233,7 @@ export class Writer {
     }
     // A page that exists is replaced by a rename, so a reader (serve, a browser) never sees half of it.
     const target = exists ? `${path}.${process.pid}.tmp` : path;
-    const fd = openSync(target, 'w');
+    const fd = openNew(target);
     let st: Stats;
     try {
       writeSync(fd, bytes);
@@ -239,6 +244,17 @@ export class Writer {
     if (exists) renameSync(target, path);
     this.after.set(file, { h: hash, s: st.size, m: st.mtimeMs });
     this.written++;
+  }
+}
+
+/** Opens a file to write, making its folder the first time one is missing (a document page's bucket). */
+function openNew(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'w');
   }
 }
 
@@ -298,11 +314,14 @@ async function minisearchBrowserBuild(templates: string): Promise<Buffer> {
 }
 
 async function removeStale(out: string, pages: Set<string>): Promise<void> {
-  for (const d of pageDirs) {
-    const names = await readdir(join(out, d)).catch(() => [] as string[]);
-    for (const name of names) {
-      const rel = `${d}/${name}`;
-      if ((name.endsWith('.html') || name.endsWith('.tmp')) && !pages.has(rel)) await rm(join(out, rel), { force: true });
+  const sweep = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(join(out, dir), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const rel = `${dir}/${entry.name}`;
+      if (entry.isDirectory() && depth > 0) await sweep(rel, depth - 1);
+      else if ((entry.name.endsWith('.html') || entry.name.endsWith('.tmp')) && !pages.has(rel)) await rm(join(out, rel), { force: true });
     }
-  }
+  };
+  // Document pages sit in buckets (d/<bucket>/); pages of an earlier layout (d/<stem>.html) are stale like any other.
+  for (const d of pageDirs) await sweep(d, d === 'd' ? 1 : 0);
 }
