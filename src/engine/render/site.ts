@@ -61,6 +61,16 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
   const existing = await listExisting(out, ['', 'assets', ...pageDirs]);
   const writer = new Writer(out, before, existing);
 
+  // Pages: shared out by position between this thread and, for large sites, worker threads (rendering is CPU-bound).
+  const job: ShardJob = { shard: 0, shards: 1, templatesVersion, assetVersion, outDir: out, before, existing };
+  // Threads pay off when most pages must be rendered (first render, new templates); for a few changed pages the cost
+  // of starting them and copying the input to them is larger than the work they would share.
+  const mostlyNew = lastTemplates !== templatesVersion || before.size < model.pageCount / 2;
+  const workers = mostlyNew && model.pageCount >= parallelFrom ? workerCount() : 0;
+  job.shards = workers + 1;
+  const others = Array.from({ length: workers }, (_, k) => runWorker({ input, job: { ...job, shard: k + 1 } }));
+
+  // The assets, the search index among them (seconds for 100,000 documents), while the workers start on their pages.
   const searchData = JSON.stringify(model.search);
   const fixed: Array<[string, string, () => Buffer | string]> = [
     ['assets/site.css', hashOf(css), () => css],
@@ -71,15 +81,6 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
     ['robots.txt', 'robots', () => 'User-agent: *\nDisallow: /\n'],
   ];
   for (const [file, hash, make] of fixed) writer.put(file, hash, make);
-
-  // Pages: shared out by position between this thread and, for large sites, worker threads (rendering is CPU-bound).
-  const job: ShardJob = { shard: 0, shards: 1, templatesVersion, assetVersion, outDir: out, before, existing };
-  // Threads pay off when most pages must be rendered (first render, new templates); for a few changed pages the cost
-  // of starting them and copying the input to them is larger than the work they would share.
-  const mostlyNew = lastTemplates !== templatesVersion || before.size < model.pageCount / 2;
-  const workers = mostlyNew && model.pageCount >= parallelFrom ? workerCount() : 0;
-  job.shards = workers + 1;
-  const others = Array.from({ length: workers }, (_, k) => runWorker({ input, job: { ...job, shard: k + 1 } }));
   const mine = renderShard(model, environment(dir), writer, input.title, job);
   const results = [mine, ...(await Promise.all(others))];
 
