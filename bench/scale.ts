@@ -15,7 +15,7 @@ import { parseArgs, promisify } from 'node:util';
 import { StateDb } from '../src/engine/state.ts';
 import { readManifests } from '../src/engine/manifest.ts';
 import { FastImport, type FileChange } from '../src/engine/store/fast-import.ts';
-import { laneMin } from '../src/engine/sync.ts';
+import { laneMin, laneSegment } from '../src/engine/sync.ts';
 import type { Entry } from '../src/engine/entry.ts';
 import { Git } from '../src/engine/store/git.ts';
 import { SimControl } from '../src/sim/control-client.ts';
@@ -235,7 +235,7 @@ async function storeAll(dir: string, placed: Entry[]) {
     const changes: FileChange[] = [];
     const perContainer = new Map<string, number>();
     for (const e of docs) perContainer.set(e.container, (perContainer.get(e.container) ?? 0) + 1);
-    const lanes = new Map<string, Array<{ path: string; mark: number }>>();
+    const lanes = new Map<string, { n: number; files: Array<{ path: string; mark: number }> }>();
     if (!bulk) await fi.commit({ author: who, committer: who, message: 'Begin', changes: [] });
     for (const e of docs) {
       const file = join(dir, e.id);
@@ -248,15 +248,19 @@ async function storeAll(dir: string, placed: Entry[]) {
       if ((perContainer.get(e.container) ?? 0) >= laneMin) {
         const mark = await fi.blob({ file, size });
         let lane = lanes.get(e.container);
-        if (!lane) lanes.set(e.container, (lane = []));
-        await fi.commit({ ref: `refs/lanes/${lanes.size}`, author: who, committer: who, message: `Add ${e.name}`, changes: [{ op: 'mark', path: e.path, mark }] });
-        lane.push({ path: e.path, mark });
+        if (!lane) lanes.set(e.container, (lane = { n: lanes.size + 1, files: [] }));
+        // Segments of laneSegment documents, each a branch of its own, as the engine cuts them.
+        const segment = Math.floor(lane.files.length / laneSegment) + 1;
+        await fi.commit({ ref: `refs/lanes/${lane.n}-${segment}`, author: who, committer: who, message: `Add ${e.name}`, changes: [{ op: 'mark', path: e.path, mark }] });
+        lane.files.push({ path: e.path, mark });
       } else {
         await fi.commit({ author: who, committer: who, message: `Add ${e.name}`, changes: [{ op: 'put', path: e.path, file, size }] });
       }
     }
-    let n = 0;
-    for (const lane of lanes.values()) await fi.commit({ merge: `refs/lanes/${++n}`, author: who, committer: who, message: `Add ${lane.length} documents`, changes: lane.map((f) => ({ op: 'mark', path: f.path, mark: f.mark })) });
+    for (const lane of lanes.values()) {
+      const merge = Array.from({ length: Math.ceil(lane.files.length / laneSegment) }, (_, k) => `refs/lanes/${lane.n}-${k + 1}`);
+      await fi.commit({ merge, author: who, committer: who, message: `Add ${lane.files.length} documents`, changes: lane.files.map((f) => ({ op: 'mark', path: f.path, mark: f.mark })) });
+    }
     if (bulk) await fi.commit({ author: who, committer: who, message: `Add ${changes.length} documents`, changes });
     const commits = fi.commits;
     await fi.finish(git);

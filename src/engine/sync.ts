@@ -109,6 +109,13 @@ const importRef = 'refs/workspace-backup/import';
 const laneRefRoot = 'refs/workspace-backup/lanes/';
 /** A container gets a lane when a run adds at least this many new documents to it. */
 export const laneMin = 10;
+/**
+ * A lane is cut into segments of at most this many documents, each a side branch of its own starting empty; the
+ * container's one merge has them all as parents. Each commit makes git write its folder's tree again, so a lane of n
+ * documents in one folder wrote n²/2 tree entries: a 100,000-document account (folders of up to 3,600 new files)
+ * made 23 million, and fast-import was the busiest process of the run (bench/RESULTS.md).
+ */
+export const laneSegment = 100;
 
 export async function sync(opts: SyncOptions): Promise<SyncReport> {
   try {
@@ -506,7 +513,10 @@ interface StoreOptions {
 
 /** A side branch collecting one container's new documents, a commit each, merged when the last one is settled. */
 interface Lane {
-  ref: string;
+  /** The lane's segments (side branches), the last one being filled. */
+  refs: string[];
+  /** Documents committed on the last segment. */
+  filled: number;
   left: number;
   files: Array<{ path: string; mark: number }>;
 }
@@ -556,7 +566,7 @@ class Store {
     this.#next = o.next;
     this.#containerNames = o.containerNames;
     let n = 0;
-    for (const [container, count] of o.lanes) this.#lanes.set(container, { ref: `${laneRefRoot}${++n}`, left: count, files: [] });
+    for (const [container, count] of o.lanes) this.#lanes.set(container, { refs: [`${laneRefRoot}${++n}-1`], filled: 0, left: count, files: [] });
   }
 
   static async open(o: StoreOptions): Promise<Store> {
@@ -705,8 +715,13 @@ class Store {
     const verb = change.type === 'new' || !before?.sha256 ? 'Add' : change.type === 'verify' ? 'Repair' : 'Update';
     if (verb === 'Repair' && !this.drift.some((d) => d.id === item.id)) this.drift.push({ id: item.id, path: change.path });
     const version = item.version ? ` (version ${item.version})` : '';
+    if (lane && lane.filled >= laneSegment) {
+      lane.refs.push(lane.refs[0]!.replace(/-1$/, `-${lane.refs.length + 1}`));
+      lane.filled = 0;
+    }
+    if (lane) lane.filled++;
     await fi.commit({
-      ...(lane ? { ref: lane.ref } : {}),
+      ...(lane ? { ref: lane.refs.at(-1)! } : {}),
       author: authorOf(item.modifier, item.modifiedAt, source, new Date()),
       committer: { ...botIdentity, date: new Date() },
       message: `${verb} ${item.name}${version}\n\n${change.path}\n\n${trailers(change, source)}`,
@@ -740,7 +755,7 @@ class Store {
     const where = lane.files[0]!.path.split('/').slice(0, 2).join('/');
     await fi.commit({
       ...bot,
-      merge: lane.ref,
+      merge: lane.refs,
       message: `Add ${n === 1 ? '1 document' : `${n} documents`} to ${name}\n\n${where}\n\nSource: ${this.#source}\nWorkspace-Id: ${container}\nDocuments-Added: ${n}`,
       changes: lane.files.map((f) => ({ op: 'mark', path: f.path, mark: f.mark })),
     });

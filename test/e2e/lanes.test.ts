@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { laneMin } from '../../src/engine/sync.ts';
+import { laneMin, laneSegment } from '../../src/engine/sync.ts';
 import { readHistory } from '../../src/engine/render/load.ts';
 import { listVersions } from '../../src/engine/restore.ts';
 import { Git } from '../../src/engine/store/git.ts';
@@ -15,7 +15,7 @@ describe('lanes: many new documents in a workspace', () => {
   let repo: string;
   let firstCommits = 0;
   before(async () => {
-    fx = await startSim({ seed: 23, documents: 160 });
+    fx = await startSim({ seed: 23, documents: 320 });
     repo = await tempDir('wb-lanes-');
   });
   after(() => fx.close());
@@ -44,6 +44,13 @@ describe('lanes: many new documents in a workspace', () => {
     assert.equal(merges.length, busy.length, merges.join('\n'));
     for (const line of merges) assert.match(line, /^Add \d+ documents to .+\x1f\d+$/);
     const added = merges.reduce((n, line) => n + Number(line.split('\x1f')[1]), 0);
+    // A lane is cut in segments of laneSegment documents, each merged as a parent of the container's one merge.
+    const parentCounts = git(repo, 'log', '-z', '--merges', '--format=%P%x1f%(trailers:key=Documents-Added,valueonly=true)').split('\0').filter((l) => l.trim()).map((l) => {
+      const [ps, n] = l.split('\x1f');
+      return { parents: ps!.trim().split(' ').length, added: Number(n) };
+    });
+    for (const m of parentCounts) assert.equal(m.parents, 1 + Math.ceil(m.added / laneSegment), JSON.stringify(m));
+    assert.ok(parentCounts.some((m) => m.parents > 2), `a lane of more than ${laneSegment} documents, merged in segments (${JSON.stringify(parentCounts)})`);
     const laneDocs = busy.reduce((n, [, c]) => n + c, 0);
     assert.equal(added, laneDocs - docs.filter((d) => busy.some(([w]) => w === d.container) && d.lfs).length, 'every non-LFS new document of a busy workspace came through its lane');
     const firstParent = git(repo, 'log', '--first-parent', '--format=%H').trim().split('\n').length;

@@ -76,7 +76,7 @@ export async function readHistory(git: Git, commit: string, idAtPath?: Map<strin
 
 /**
  * The commits with a Document-Id or Items-Added trailer, newest first (rev-list order), each with its raw diff; or,
- * for a commit on a lane (the side branch of a merge with a Documents-Added trailer, sync.ts), the files its merge
+ * for a commit on a lane (a side branch of a merge with a Documents-Added trailer, sync.ts), the files its merge
  * added, from which historyOf picks the document's own.
  *
  * Tree diffs are git's work at about 0.1 ms a commit: 12.5 s for the 105,000 commits of a 100,000-document initial
@@ -94,15 +94,18 @@ async function readCommitRecords(git: Git, commit: string): Promise<CommitRecord
   const laneOf = new Map<string, string>();
   const merges: string[] = [];
   for (const [c, ...ps] of all) {
-    if (!firstParent.has(c!) || ps.length !== 2) continue;
+    if (!firstParent.has(c!) || ps.length < 2) continue;
     merges.push(c!);
-    const side: string[] = [];
-    let linear = true;
-    for (let x: string | undefined = ps[1]; x !== undefined && !firstParent.has(x) && !laneOf.has(x); x = parents.get(x)?.[0]) {
-      if ((parents.get(x)?.length ?? 0) > 1) linear = false;
-      side.push(x);
+    // A lane's segments are the merge's second, third… parents (sync.ts laneSegment).
+    for (const tip of ps.slice(1)) {
+      const side: string[] = [];
+      let linear = true;
+      for (let x: string | undefined = tip; x !== undefined && !firstParent.has(x) && !laneOf.has(x); x = parents.get(x)?.[0]) {
+        if ((parents.get(x)?.length ?? 0) > 1) linear = false;
+        side.push(x);
+      }
+      if (linear) for (const x of side) laneOf.set(x, c!);
     }
-    if (linear) for (const x of side) laneOf.set(x, c!);
   }
   const mergeAdds = new Map<string, Map<string, string>>();
   const mergeDiffs = merges.length > 0 ? diffRecords(git, merges.map((m) => `${m} ${parents.get(m)![0]}`), { keep: (r) => r.lane }) : Promise.resolve([]);

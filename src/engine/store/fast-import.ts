@@ -26,8 +26,8 @@ export type BlobContent = { file: string; size: number } | { data: Buffer };
 export interface CommitSpec {
   /** The branch to commit on: the import ref unless given (a lane, see Store in sync.ts). A new one starts empty. */
   ref?: string;
-  /** A branch of this import to merge: the commit gets its tip as second parent. */
-  merge?: string;
+  /** Branches of this import to merge: the commit gets their tips as second, third… parents. */
+  merge?: string[];
   author: Signature;
   committer: Signature;
   message: string;
@@ -168,7 +168,7 @@ export class FastImport {
       if (this.#first && this.#parent) head += `from ${this.#parent}\n`;
       this.#first = false;
     }
-    if (spec.merge) head += `merge ${spec.merge}\n`;
+    for (const m of spec.merge ?? []) head += `merge ${m}\n`;
     for (const change of spec.changes) {
       switch (change.op) {
         case 'put':
