@@ -513,6 +513,8 @@ interface StoreOptions {
 
 /** A side branch collecting one container's new documents, a commit each, merged when the last one is settled. */
 interface Lane {
+  /** The lane's own ref prefix; its segments are <base>-1, <base>-2… */
+  base: string;
   /** The lane's segments (side branches), the last one being filled. */
   refs: string[];
   /** Documents committed on the last segment. */
@@ -566,7 +568,10 @@ class Store {
     this.#next = o.next;
     this.#containerNames = o.containerNames;
     let n = 0;
-    for (const [container, count] of o.lanes) this.#lanes.set(container, { refs: [`${laneRefRoot}${++n}-1`], filled: 0, left: count, files: [] });
+    for (const [container, count] of o.lanes) {
+      const base = `${laneRefRoot}${++n}`;
+      this.#lanes.set(container, { base, refs: [`${base}-1`], filled: 0, left: count, files: [] });
+    }
   }
 
   static async open(o: StoreOptions): Promise<Store> {
@@ -716,7 +721,7 @@ class Store {
     if (verb === 'Repair' && !this.drift.some((d) => d.id === item.id)) this.drift.push({ id: item.id, path: change.path });
     const version = item.version ? ` (version ${item.version})` : '';
     if (lane && lane.filled >= laneSegment) {
-      lane.refs.push(lane.refs[0]!.replace(/-1$/, `-${lane.refs.length + 1}`));
+      lane.refs.push(`${lane.base}-${lane.refs.length + 1}`);
       lane.filled = 0;
     }
     if (lane) lane.filled++;
