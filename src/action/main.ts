@@ -37,7 +37,8 @@ async function alert(s: ActionSettings, status: 'complete' | 'incomplete' | 'fai
 async function publishBackupSite(s: ActionSettings, git: Git, commitSha: string | undefined): Promise<PublishResult> {
   const siteDir = join(s.runnerTemp, 'workspace-backup-site');
   const input = await loadSiteInput(git, `refs/heads/${s.config.branch}`, { links: { mode: 'github', repoUrl: `${s.serverUrl}/${s.owner}/${s.repo}`, branch: s.config.branch } });
-  await renderSite(input, siteDir);
+  const rendered = await renderSite(input, siteDir);
+  core.info(`Site rendered: ${rendered.pages} pages on ${rendered.threads === 1 ? '1 thread' : `${rendered.threads} threads`}`);
   const octokit = new Octokit({ auth: s.githubToken, baseUrl: s.apiUrl, log: { debug: core.debug, info: core.debug, warn: core.debug, error: core.debug } });
   const result = await publishSite({
     siteDir,

@@ -167,8 +167,10 @@ describe('the Action, run as the runner runs it', () => {
 
   test('pages: a private Pages site gets the rendered backup; a public one is refused and the backup still lands', async () => {
     api.setPages({ enabled: true, public: false });
-    const ok = await runAction({ pages: 'true' });
+    // Two threads asked for (a site this small renders on one by default): the bundled render worker does its share.
+    const ok = await runAction({ pages: 'true' }, { WORKSPACE_BACKUP_RENDER_THREADS: '1' });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /Site rendered: \d+ pages on 2 threads/);
     assert.match(ok.outputs['site-url'] ?? '', /^https:\/\//);
     assert.match(ok.summary, /Browse the backup: https:\/\//);
     assert.equal(api.pagesDeployments().length, 1);
@@ -177,6 +179,7 @@ describe('the Action, run as the runner runs it', () => {
     api.setPages({ public: true });
     const refused = await runAction({ pages: 'true' });
     assert.equal(refused.code, 0, 'the backup itself still succeeds');
+    assert.match(refused.stdout, /Site rendered: \d+ pages on 1 thread\b/);
     assert.equal(refused.outputs['site-url'], '');
     assert.match(refused.summary, /site was not published: .*public/i);
     assert.match(refused.stdout, /::warning::.*not published/);
@@ -211,5 +214,6 @@ describe('the Action, run as the runner runs it', () => {
       child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`build exited ${code}`))));
     });
     assert.ok(readFileSync(out).equals(readFileSync(join(repoRoot, 'dist/index.js'))), 'dist/index.js is stale: run npm run build and commit dist/');
+    assert.ok(readFileSync(join(root, 'render-worker.js')).equals(readFileSync(join(repoRoot, 'dist/render-worker.js'))), 'dist/render-worker.js is stale: run npm run build and commit dist/');
   });
 });

@@ -66,7 +66,7 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
   // Threads pay off when most pages must be rendered (first render, new templates); for a few changed pages the cost
   // of starting them and copying the input to them is larger than the work they would share.
   const mostlyNew = lastTemplates !== templatesVersion || before.size < model.pageCount / 2;
-  const workers = mostlyNew && model.pageCount >= parallelFrom ? workerCount() : 0;
+  const workers = mostlyNew && (model.pageCount >= parallelFrom || threadsAsked() !== undefined) ? workerCount() : 0;
   job.shards = workers + 1;
   const others = Array.from({ length: workers }, (_, k) => runWorker({ input, job: { ...job, shard: k + 1 } }));
 
@@ -96,21 +96,28 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
   for (const r of results) for (const f of r.produced) produced.add(f);
   await removeStale(out, produced);
   await writeState(out, after, templatesVersion);
-  return { pages: model.pageCount, written, unchanged };
+  return { pages: model.pageCount, written, unchanged, threads: results.length };
 }
 
 /** Sites from this many pages are rendered by several threads. */
 const parallelFrom = 5000;
 
-/** Extra threads: WORKSPACE_BACKUP_RENDER_THREADS when set (0 = this thread only), else one per spare core, at most 3. */
+/**
+ * Extra threads: WORKSPACE_BACKUP_RENDER_THREADS when set (0 = this thread only; set, it applies to sites of any
+ * size), else one per spare core, at most 3.
+ */
 function workerCount(): number {
-  if (!existsSync(workerFile)) return 0; // e.g. bundled without the worker: one thread then
-  const asked = Number(process.env.WORKSPACE_BACKUP_RENDER_THREADS);
-  if (process.env.WORKSPACE_BACKUP_RENDER_THREADS && Number.isInteger(asked) && asked >= 0) return Math.min(asked, 8);
-  return Math.max(0, Math.min(availableParallelism() - 1, 3));
+  if (!workerFile) return 0; // e.g. bundled without the worker: one thread then
+  return threadsAsked() ?? Math.max(0, Math.min(availableParallelism() - 1, 3));
 }
 
-const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url));
+function threadsAsked(): number | undefined {
+  const asked = Number(process.env.WORKSPACE_BACKUP_RENDER_THREADS);
+  return process.env.WORKSPACE_BACKUP_RENDER_THREADS && Number.isInteger(asked) && asked >= 0 ? Math.min(asked, 8) : undefined;
+}
+
+/** The worker's module: worker.ts beside this one in the sources; render-worker.js beside the Action's bundle. */
+const workerFile = ['./worker.ts', './render-worker.js'].map((f) => fileURLToPath(new URL(f, import.meta.url))).find((f) => existsSync(f)) ?? '';
 
 export interface ShardJob {
   shard: number;

@@ -58,4 +58,6 @@ export interface RenderResult {
   written: number;
   /** Files (pages and assets) already on disk with the same content. */
   unchanged: number;
+  /** Threads that rendered pages (this one and its workers). */
+  threads: number;
 }
