@@ -1,6 +1,8 @@
 // A small client for a simulator's control API (/__sim/*): scripted changes, faults, triggers, switches, the clock,
 // the request log, and the hashes of every version a document ever had.
 
+import { Agent, fetch } from 'undici';
+
 export interface LoggedRequest {
   method: string;
   path: string;
@@ -10,6 +12,12 @@ export interface LoggedRequest {
   bytes: number;
 }
 
+/**
+ * Control calls never reuse a connection. A test's control call after a run of about five seconds met the simulator
+ * closing the idle keep-alive socket just as the call reused it (ECONNRESET): a race, not an answer of the simulator.
+ */
+const oneRequestPerConnection = new Agent({ maxRequestsPerClient: 1 });
+
 export class SimControl {
   readonly url: string;
   constructor(url: string) {
@@ -18,6 +26,7 @@ export class SimControl {
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(this.url + path, {
+      dispatcher: oneRequestPerConnection,
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
