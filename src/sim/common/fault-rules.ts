@@ -1,6 +1,6 @@
 // Fault rules by path pattern, shared by the ProSonata and damas simulators: the checked rule list a test posts to
 // /__sim/faults, and the first matching rule with fires left. (The Projectplace simulator's rules also draw rates
-// from its seeded generator, and keep their own parser: src/sim/projectplace/faults.ts.)
+// from its seeded generator: src/sim/projectplace/faults.ts reads their list with ruleObjects and checks the rest.)
 
 export class FaultRuleError extends Error {
   override name = 'FaultRuleError';
@@ -32,11 +32,14 @@ function optInt(o: Record<string, unknown>, key: string, min: number, max: numbe
   return v;
 }
 
-/** Checks untrusted JSON ({"rules": [...]} or a bare array) against the simulator's fault kinds. */
-export function parseFaultRules<K extends string>(body: unknown, kinds: readonly K[]): Array<PathFaultRule<K>> {
+/**
+ * The rule objects of untrusted JSON ({"rules": [...]} or a bare array), each with its place in the list and its path
+ * checked as a regular expression; what else a rule may say is each simulator's own (every simulator parses with this).
+ */
+export function ruleObjects(body: unknown): Array<{ o: Record<string, unknown>; i: number; path: string }> {
   const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? (body as Record<string, unknown>).rules : undefined;
   if (!Array.isArray(list)) throw new FaultRuleError('expected {"rules": [...]}');
-  return list.map((raw: unknown, i): PathFaultRule<K> => {
+  return list.map((raw: unknown, i) => {
     if (typeof raw !== 'object' || raw === null) throw new FaultRuleError(`rules[${i}]: expected an object`);
     const o = raw as Record<string, unknown>;
     if (typeof o.path !== 'string') throw new FaultRuleError(`rules[${i}].path: expected a regular expression string`);
@@ -45,8 +48,15 @@ export function parseFaultRules<K extends string>(body: unknown, kinds: readonly
     } catch (e) {
       throw new FaultRuleError(`rules[${i}].path: ${(e as Error).message}`);
     }
+    return { o, i, path: o.path };
+  });
+}
+
+/** Checks untrusted JSON ({"rules": [...]} or a bare array) against the simulator's fault kinds. */
+export function parseFaultRules<K extends string>(body: unknown, kinds: readonly K[]): Array<PathFaultRule<K>> {
+  return ruleObjects(body).map(({ o, i, path }): PathFaultRule<K> => {
     if (!kinds.includes(o.kind as K)) throw new FaultRuleError(`rules[${i}].kind: expected one of ${kinds.join(', ')}`);
-    const rule: PathFaultRule<K> = { path: o.path, kind: o.kind as K };
+    const rule: PathFaultRule<K> = { path, kind: o.kind as K };
     if (o.method !== undefined) {
       if (typeof o.method !== 'string') throw new FaultRuleError(`rules[${i}].method: expected a string`);
       rule.method = o.method.toUpperCase();

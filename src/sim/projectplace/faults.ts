@@ -1,15 +1,14 @@
 // Fault injection: rules by path pattern (429, 5xx, reset mid-body, slow body, truncated body, hostile answers),
 // seeded decisions.
 
+import { FaultRuleError, ruleObjects } from '../common/fault-rules.ts';
 import { errorResponse, type SimResponse } from './http.ts';
 import { HOSTILE_KINDS, hostileReplacement, WRONG_TYPE_VARIANTS } from './hostile.ts';
 import type { FaultKind, FaultRule, SimState, WrongTypeVariant } from './model.ts';
 
 const KINDS: readonly FaultKind[] = ['429', '500', '502', '503', 'reset', 'slow', 'short', ...HOSTILE_KINDS];
 
-export class FaultRuleError extends Error {
-  override name = 'FaultRuleError';
-}
+export { FaultRuleError };
 
 function optNumber(o: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const v = o[key];
@@ -20,21 +19,11 @@ function optNumber(o: Record<string, unknown>, key: string, min: number, max: nu
 
 /** Checks untrusted JSON ({"rules":[…]} or a bare array) and returns typed rules. */
 export function parseFaultRules(body: unknown): FaultRule[] {
-  const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? (body as Record<string, unknown>).rules : undefined;
-  if (!Array.isArray(list)) throw new FaultRuleError('expected {"rules": [...]}');
-  return list.map((raw: unknown, i): FaultRule => {
-    if (typeof raw !== 'object' || raw === null) throw new FaultRuleError(`rules[${i}]: expected an object`);
-    const o = raw as Record<string, unknown>;
-    if (typeof o.path !== 'string') throw new FaultRuleError(`rules[${i}].path: expected a regular expression string`);
-    try {
-      new RegExp(o.path);
-    } catch (e) {
-      throw new FaultRuleError(`rules[${i}].path: ${(e as Error).message}`);
-    }
+  return ruleObjects(body).map(({ o, i, path }): FaultRule => {
     const kind = String(o.kind) as FaultKind;
     if (!KINDS.includes(kind)) throw new FaultRuleError(`rules[${i}].kind: expected one of ${KINDS.join(', ')}`);
     if (o.method !== undefined && typeof o.method !== 'string') throw new FaultRuleError(`rules[${i}].method: expected a string`);
-    const rule: FaultRule = { path: o.path, kind };
+    const rule: FaultRule = { path, kind };
     const rate = optNumber(o, 'rate', 0, 1);
     const count = optNumber(o, 'count', 0, Number.MAX_SAFE_INTEGER);
     const retryAfter = optNumber(o, 'retryAfter', 0, 86400);
