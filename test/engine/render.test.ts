@@ -1,9 +1,9 @@
 // The static site: loadSiteInput on a real backup repo made by the engine, renderSite's pages, escaping, links, incrementality.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadSiteInput, renderSite, type SiteInput } from '../../src/engine/render/index.ts';
@@ -148,6 +148,19 @@ describe('the site of a backup', () => {
     const r = await renderSite(input, site);
     assert.equal(r.written, 0);
     assert.equal(r.unchanged, r.pages + 6);
+  });
+
+  test('pages the render did not make are removed: a gone id, the earlier flat layout, a killed render\'s .tmp', async () => {
+    const planted = ['d/1234567.html', 'd/00/gone-id.html', 'w/gone-ws.html', 'f/gone-folder.html', `${documentPageFile(edited)}.99.tmp`];
+    const kept = ['notes.txt', 'd/00/readme.txt'];
+    for (const f of [...planted, ...kept]) {
+      mkdirSync(dirname(join(site, f)), { recursive: true });
+      writeFileSync(join(site, f), 'x');
+    }
+    await renderSite(input, site);
+    for (const f of planted) assert.ok(!existsSync(join(site, f)), `${f} removed`);
+    for (const f of kept) assert.ok(existsSync(join(site, f)), `${f} kept: only pages and .tmp files are the render's`);
+    assert.ok(existsSync(join(site, documentPageFile(edited))));
   });
 
   test('a page changed on disk is put right by the next render', async () => {

@@ -94,7 +94,7 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
     for (const [f, st] of r.after) after.set(f, st);
   }
   for (const r of results) for (const f of r.produced) produced.add(f);
-  await removeStale(out, produced);
+  await removeStale(out, existing, produced);
   await writeState(out, after, templatesVersion);
   return { pages: model.pageCount, written, unchanged, threads: results.length };
 }
@@ -321,15 +321,13 @@ async function minisearchBrowserBuild(templates: string): Promise<Buffer> {
   return Buffer.from(`/* MiniSearch (MIT licence, Luca Ongaro), UMD build, copied by workspace-backup. */\n${cleaned}`, 'utf8');
 }
 
-async function removeStale(out: string, pages: Set<string>): Promise<void> {
-  const sweep = async (dir: string, depth: number): Promise<void> => {
-    const entries = await readdir(join(out, dir), { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      const rel = `${dir}/${entry.name}`;
-      if (entry.isDirectory() && depth > 0) await sweep(rel, depth - 1);
-      else if ((entry.name.endsWith('.html') || entry.name.endsWith('.tmp')) && !pages.has(rel)) await rm(join(out, rel), { force: true });
-    }
-  };
-  // Document pages sit in buckets (d/<bucket>/); pages of an earlier layout (d/<stem>.html) are stale like any other.
-  for (const d of pageDirs) await sweep(d, d === 'd' ? 1 : 0);
+/**
+ * Removes the pages the render did not produce, from the listing made before it (listExisting): pages of ids that are
+ * gone, pages of an earlier layout (d/<stem>.html, before the buckets), and .tmp files a killed render left.
+ */
+async function removeStale(out: string, existing: Set<string>, pages: Set<string>): Promise<void> {
+  for (const rel of existing) {
+    if (!pageDirs.some((d) => rel.startsWith(`${d}/`))) continue;
+    if ((rel.endsWith('.html') || rel.endsWith('.tmp')) && !pages.has(rel)) await rm(join(out, rel), { force: true });
+  }
 }
