@@ -1,4 +1,4 @@
-// Runs one `workspace-backup sync` in this process and prints its peak RSS and wall time as JSON on stderr (for benchmarks and the memory test).
+// Runs one workspace-backup command (sync, render) in this process and prints its peak RSS and wall time as JSON on stderr (for benchmarks and the memory test).
 
 import { main } from '../src/cli/main.ts';
 

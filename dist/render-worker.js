@@ -962,15 +962,15 @@ var require_object = __commonJS({
       var key = _toPrimitive(arg, "string");
       return typeof key === "symbol" ? key : String(key);
     }
-    function _toPrimitive(input2, hint) {
-      if (typeof input2 !== "object" || input2 === null) return input2;
-      var prim = input2[Symbol.toPrimitive];
+    function _toPrimitive(input, hint) {
+      if (typeof input !== "object" || input === null) return input;
+      var prim = input[Symbol.toPrimitive];
       if (prim !== void 0) {
-        var res = prim.call(input2, hint || "default");
+        var res = prim.call(input, hint || "default");
         if (typeof res !== "object") return res;
         throw new TypeError("@@toPrimitive must return a primitive value.");
       }
-      return (hint === "string" ? String : Number)(input2);
+      return (hint === "string" ? String : Number)(input);
     }
     function _inheritsLoose(subClass, superClass) {
       subClass.prototype = Object.create(superClass.prototype);
@@ -1098,15 +1098,15 @@ var require_nodes = __commonJS({
       var key = _toPrimitive(arg, "string");
       return typeof key === "symbol" ? key : String(key);
     }
-    function _toPrimitive(input2, hint) {
-      if (typeof input2 !== "object" || input2 === null) return input2;
-      var prim = input2[Symbol.toPrimitive];
+    function _toPrimitive(input, hint) {
+      if (typeof input !== "object" || input === null) return input;
+      var prim = input[Symbol.toPrimitive];
       if (prim !== void 0) {
-        var res = prim.call(input2, hint || "default");
+        var res = prim.call(input, hint || "default");
         if (typeof res !== "object") return res;
         throw new TypeError("@@toPrimitive must return a primitive value.");
       }
-      return (hint === "string" ? String : Number)(input2);
+      return (hint === "string" ? String : Number)(input);
     }
     function _inheritsLoose(subClass, superClass) {
       subClass.prototype = Object.create(superClass.prototype);
@@ -2603,7 +2603,7 @@ var require_runtime = __commonJS({
         }
         return p && p.lookup(name);
       };
-      _proto.resolve = function resolve2(name, forWrite) {
+      _proto.resolve = function resolve(name, forWrite) {
         var p = forWrite && this.isolateWrites ? void 0 : this.parent;
         var val = this.variables[name];
         if (val !== void 0) {
@@ -4110,7 +4110,7 @@ var require_filters = __commonJS({
       return arr;
     }
     _exports.reverse = reverse;
-    function round2(val, precision, method) {
+    function round(val, precision, method) {
       precision = precision || 0;
       var factor = Math.pow(10, precision);
       var rounder;
@@ -4123,7 +4123,7 @@ var require_filters = __commonJS({
       }
       return rounder(val * factor) / factor;
     }
-    _exports.round = round2;
+    _exports.round = round;
     function slice(arr, slices, fillWith) {
       var sliceLength = Math.floor(arr.length / slices);
       var extra = arr.length % slices;
@@ -4188,17 +4188,17 @@ var require_filters = __commonJS({
       return r.copySafeness(obj, obj);
     }
     _exports.string = string;
-    function striptags(input2, preserveLinebreaks) {
-      input2 = normalize(input2, "");
+    function striptags(input, preserveLinebreaks) {
+      input = normalize(input, "");
       var tags = /<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->/gi;
-      var trimmedInput = trim(input2.replace(tags, ""));
+      var trimmedInput = trim(input.replace(tags, ""));
       var res = "";
       if (preserveLinebreaks) {
         res = trimmedInput.replace(/^ +| +$/gm, "").replace(/ +/g, " ").replace(/(\r\n)/g, "\n").replace(/\n\n\n+/g, "\n\n");
       } else {
         res = trimmedInput.replace(/\s+/gi, " ");
       }
-      return r.copySafeness(input2, res);
+      return r.copySafeness(input, res);
     }
     _exports.striptags = striptags;
     function title(str) {
@@ -4213,24 +4213,24 @@ var require_filters = __commonJS({
       return r.copySafeness(str, str.replace(/^\s*|\s*$/g, ""));
     }
     _exports.trim = trim;
-    function truncate(input2, length, killwords, end) {
-      var orig = input2;
-      input2 = normalize(input2, "");
+    function truncate(input, length, killwords, end) {
+      var orig = input;
+      input = normalize(input, "");
       length = length || 255;
-      if (input2.length <= length) {
-        return input2;
+      if (input.length <= length) {
+        return input;
       }
       if (killwords) {
-        input2 = input2.substring(0, length);
+        input = input.substring(0, length);
       } else {
-        var idx = input2.lastIndexOf(" ", length);
+        var idx = input.lastIndexOf(" ", length);
         if (idx === -1) {
           idx = length;
         }
-        input2 = input2.substring(0, idx);
+        input = input.substring(0, idx);
       }
-      input2 += end !== void 0 && end !== null ? end : "...";
-      return r.copySafeness(orig, input2);
+      input += end !== void 0 && end !== null ? end : "...";
+      return r.copySafeness(orig, input);
     }
     _exports.truncate = truncate;
     function upper(str) {
@@ -4333,7 +4333,7 @@ var require_loader = __commonJS({
         return _EmitterObj.apply(this, arguments) || this;
       }
       var _proto = Loader.prototype;
-      _proto.resolve = function resolve2(from, to) {
+      _proto.resolve = function resolve(from, to) {
         return path.resolve(path.dirname(from), to);
       };
       _proto.isRelative = function isRelative(filename) {
@@ -4674,11 +4674,11 @@ var require_globals = __commonJS({
         }
       };
     }
-    function _joiner(sep2) {
-      sep2 = sep2 || ",";
+    function _joiner(sep) {
+      sep = sep || ",";
       var first = true;
       return function() {
-        var val = first ? "" : sep2;
+        var val = first ? "" : sep;
         first = false;
         return val;
       };
@@ -4708,8 +4708,8 @@ var require_globals = __commonJS({
         cycler: function cycler() {
           return _cycler(Array.prototype.slice.call(arguments));
         },
-        joiner: function joiner(sep2) {
-          return _joiner(sep2);
+        joiner: function joiner(sep) {
+          return _joiner(sep);
         }
       };
     }
@@ -4722,7 +4722,7 @@ var require_express_app = __commonJS({
   "node_modules/nunjucks/src/express-app.js"(exports, module) {
     "use strict";
     var path = __require("path");
-    module.exports = function express(env, app) {
+    module.exports = function express(env2, app) {
       function NunjucksView(name, opts) {
         this.name = name;
         this.path = name;
@@ -4736,11 +4736,11 @@ var require_express_app = __commonJS({
         }
       }
       NunjucksView.prototype.render = function render(opts, cb) {
-        env.render(this.name, opts, cb);
+        env2.render(this.name, opts, cb);
       };
       app.set("view", NunjucksView);
-      app.set("nunjucksEnv", env);
-      return env;
+      app.set("nunjucksEnv", env2);
+      return env2;
     };
   }
 });
@@ -4787,7 +4787,7 @@ var require_environment = __commonJS({
     var noopTmplSrc = {
       type: "code",
       obj: {
-        root: function root(env, context, frame, runtime, cb) {
+        root: function root(env2, context, frame, runtime, cb) {
           try {
             cb(null, "");
           } catch (e) {
@@ -5045,9 +5045,9 @@ var require_environment = __commonJS({
         return _Obj.apply(this, arguments) || this;
       }
       var _proto2 = Context2.prototype;
-      _proto2.init = function init(ctx, blocks, env) {
+      _proto2.init = function init(ctx, blocks, env2) {
         var _this4 = this;
-        this.env = env || new Environment();
+        this.env = env2 || new Environment();
         this.ctx = lib.extend({}, ctx);
         this.blocks = {};
         this.exported = [];
@@ -5079,14 +5079,14 @@ var require_environment = __commonJS({
         }
         return this.blocks[name][0];
       };
-      _proto2.getSuper = function getSuper(env, name, block, frame, runtime, cb) {
+      _proto2.getSuper = function getSuper(env2, name, block, frame, runtime, cb) {
         var idx = lib.indexOf(this.blocks[name] || [], block);
         var blk = this.blocks[name][idx + 1];
         var context = this;
         if (idx === -1 || !blk) {
           throw new Error('no super block available for "' + name + '"');
         }
-        blk(env, context, frame, runtime, cb);
+        blk(env2, context, frame, runtime, cb);
       };
       _proto2.addExport = function addExport(name) {
         this.exported.push(name);
@@ -5107,8 +5107,8 @@ var require_environment = __commonJS({
         return _Obj2.apply(this, arguments) || this;
       }
       var _proto3 = Template2.prototype;
-      _proto3.init = function init(src, env, path, eagerCompile) {
-        this.env = env || new Environment();
+      _proto3.init = function init(src, env2, path, eagerCompile) {
+        this.env = env2 || new Environment();
         if (lib.isObject(src)) {
           switch (src.type) {
             case "code":
@@ -5253,19 +5253,19 @@ var require_environment = __commonJS({
 var require_precompile_global = __commonJS({
   "node_modules/nunjucks/src/precompile-global.js"(exports, module) {
     "use strict";
-    function precompileGlobal(templates, opts) {
-      var out = "";
+    function precompileGlobal(templates2, opts) {
+      var out2 = "";
       opts = opts || {};
-      for (var i = 0; i < templates.length; i++) {
-        var name = JSON.stringify(templates[i].name);
-        var template = templates[i].template;
-        out += "(function() {(window.nunjucksPrecompiled = window.nunjucksPrecompiled || {})[" + name + "] = (function() {\n" + template + "\n})();\n";
+      for (var i = 0; i < templates2.length; i++) {
+        var name = JSON.stringify(templates2[i].name);
+        var template = templates2[i].template;
+        out2 += "(function() {(window.nunjucksPrecompiled = window.nunjucksPrecompiled || {})[" + name + "] = (function() {\n" + template + "\n})();\n";
         if (opts.asFunction) {
-          out += "return function(ctx, cb) { return nunjucks.render(" + name + ", ctx, cb); }\n";
+          out2 += "return function(ctx, cb) { return nunjucks.render(" + name + ", ctx, cb); }\n";
         }
-        out += "})();\n";
+        out2 += "})();\n";
       }
-      return out;
+      return out2;
     }
     module.exports = precompileGlobal;
   }
@@ -5294,27 +5294,27 @@ var require_precompile = __commonJS({
     function precompileString(str, opts) {
       opts = opts || {};
       opts.isString = true;
-      var env = opts.env || new Environment([]);
+      var env2 = opts.env || new Environment([]);
       var wrapper = opts.wrapper || precompileGlobal;
       if (!opts.name) {
         throw new Error('the "name" option is required when compiling a string');
       }
-      return wrapper([_precompile(str, opts.name, env)], opts);
+      return wrapper([_precompile(str, opts.name, env2)], opts);
     }
-    function precompile(input2, opts) {
+    function precompile(input, opts) {
       opts = opts || {};
-      var env = opts.env || new Environment([]);
+      var env2 = opts.env || new Environment([]);
       var wrapper = opts.wrapper || precompileGlobal;
       if (opts.isString) {
-        return precompileString(input2, opts);
+        return precompileString(input, opts);
       }
-      var pathStats = fs.existsSync(input2) && fs.statSync(input2);
+      var pathStats = fs.existsSync(input) && fs.statSync(input);
       var precompiled = [];
-      var templates = [];
+      var templates2 = [];
       function addTemplates(dir) {
         fs.readdirSync(dir).forEach(function(file) {
           var filepath = path.join(dir, file);
-          var subpath = filepath.substr(path.join(input2, "/").length);
+          var subpath = filepath.substr(path.join(input, "/").length);
           var stat = fs.statSync(filepath);
           if (stat && stat.isDirectory()) {
             subpath += "/";
@@ -5322,18 +5322,18 @@ var require_precompile = __commonJS({
               addTemplates(filepath);
             }
           } else if (match(subpath, opts.include)) {
-            templates.push(filepath);
+            templates2.push(filepath);
           }
         });
       }
       if (pathStats.isFile()) {
-        precompiled.push(_precompile(fs.readFileSync(input2, "utf-8"), opts.name || input2, env));
+        precompiled.push(_precompile(fs.readFileSync(input, "utf-8"), opts.name || input, env2));
       } else if (pathStats.isDirectory()) {
-        addTemplates(input2);
-        for (var i = 0; i < templates.length; i++) {
-          var name = templates[i].replace(path.join(input2, "/"), "");
+        addTemplates(input);
+        for (var i = 0; i < templates2.length; i++) {
+          var name = templates2[i].replace(path.join(input, "/"), "");
           try {
-            precompiled.push(_precompile(fs.readFileSync(templates[i], "utf-8"), name, env));
+            precompiled.push(_precompile(fs.readFileSync(templates2[i], "utf-8"), name, env2));
           } catch (e) {
             if (opts.force) {
               console.error(e);
@@ -5345,14 +5345,14 @@ var require_precompile = __commonJS({
       }
       return wrapper(precompiled, opts);
     }
-    function _precompile(str, name, env) {
-      env = env || new Environment([]);
-      var asyncFilters = env.asyncFilters;
-      var extensions = env.extensionsList;
+    function _precompile(str, name, env2) {
+      env2 = env2 || new Environment([]);
+      var asyncFilters = env2.asyncFilters;
+      var extensions = env2.extensionsList;
       var template;
       name = name.replace(/\\/g, "/");
       try {
-        template = compiler.compile(str, asyncFilters, extensions, name, env.opts);
+        template = compiler.compile(str, asyncFilters, extensions, name, env2.opts);
       } catch (err) {
         throw _prettifyError(name, false, err);
       }
@@ -5710,11 +5710,11 @@ var require_nunjucks = __commonJS({
       reset: function reset() {
         e = void 0;
       },
-      compile: function compile(src, env, path, eagerCompile) {
+      compile: function compile(src, env2, path, eagerCompile) {
         if (!e) {
           configure();
         }
-        return new Template(src, env, path, eagerCompile);
+        return new Template(src, env2, path, eagerCompile);
       },
       render: function render(name, ctx, cb) {
         if (!e) {
@@ -5735,795 +5735,33 @@ var require_nunjucks = __commonJS({
 });
 
 // src/engine/render/worker.ts
-import { workerData, parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 
-// src/engine/render/links.ts
-import { relative, sep } from "node:path";
-import { pathToFileURL } from "node:url";
-function encodePath(path) {
-  return path.split("/").map(encodeURIComponent).join("/");
-}
-function cachedEncoder() {
-  const dirs = /* @__PURE__ */ new Map();
-  return (path) => {
-    const cut = path.lastIndexOf("/");
-    if (cut === -1) return encodeURIComponent(path);
-    const dir = path.slice(0, cut);
-    let enc = dirs.get(dir);
-    if (enc === void 0) {
-      enc = encodePath(dir);
-      dirs.set(dir, enc);
-    }
-    return `${enc}/${encodeURIComponent(path.slice(cut + 1))}`;
-  };
-}
-function contentLinks(links, outDir) {
-  if (links.mode === "github") {
-    const base = links.repoUrl.replace(/\/+$/, "");
-    if (!/^https?:\/\/[^\s/]+\//.test(base + "/")) throw new Error(`links.repoUrl is ${JSON.stringify(links.repoUrl)}; expected https://github.com/<owner>/<repo>`);
-    const branch = encodePath(links.branch);
-    return {
-      relative: false,
-      file: (p) => `${base}/blob/${branch}/${p}`,
-      folder: (p) => `${base}/tree/${branch}/${p}`,
-      history: (p) => `${base}/commits/${branch}/${p}`,
-      version: (c, p) => `${base}/blob/${encodeURIComponent(c)}/${p}`
-    };
-  }
-  const rel = relative(outDir, links.repoDir);
-  const prefix = /^[A-Za-z]:/.test(rel) || rel.startsWith("\\\\") ? pathToFileURL(links.repoDir).href + "/" : rel === "" ? "" : encodePath(rel.split(sep).join("/")) + "/";
-  return {
-    relative: !prefix.startsWith("file:"),
-    file: (p) => prefix + p,
-    folder: (p) => prefix + p + "/",
-    history: () => void 0,
-    version: () => void 0
-  };
-}
-
-// src/engine/render/model.ts
-import { createHash } from "node:crypto";
-
-// src/engine/render/format.ts
-function formatBytes(n) {
-  if (n === void 0 || !Number.isFinite(n)) return "\u2014";
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
-}
-var utcIso = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$/;
-function dateKey(iso) {
-  if (!iso) return "";
-  if (utcIso.test(iso)) return iso.length >= 19 && iso[16] === ":" ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 16)}:00Z`;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : `${d.toISOString().slice(0, 19)}Z`;
-}
-function formatDate(iso) {
-  if (!iso) return "";
-  const k = dateKey(iso);
-  return k ? `${k.slice(0, 10)} ${k.slice(11, 16)} UTC` : iso;
-}
-function formatDay(iso) {
-  if (!iso) return "";
-  const k = dateKey(iso);
-  return k ? k.slice(0, 10) : iso;
-}
-function shortCommit(sha) {
-  return sha.slice(0, 10);
-}
-
-// src/engine/render/charts.ts
-function bars(items) {
-  const max = Math.max(1, ...items.map((i) => i.value));
-  return items.map((i) => ({ ...i, muted: i.muted ?? false, width: round(i.value / max * 100) }));
-}
-var W = 100;
-var H = 40;
-function growthChart(events, end, samples = 60) {
-  if (events.length === 0) return void 0;
-  const sorted = [...events].sort((a, b) => a.t - b.t);
-  const start = sorted[0].t;
-  const stop = Math.max(end, sorted[sorted.length - 1].t, start + 864e5);
-  const points = [];
-  let i = 0;
-  let docs = 0;
-  let bytes = 0;
-  for (let s = 0; s <= samples; s++) {
-    const t = start + (stop - start) * s / samples;
-    while (i < sorted.length && sorted[i].t <= t) {
-      docs += sorted[i].docs;
-      bytes += sorted[i].bytes;
-      i++;
-    }
-    points.push({ t, docs, bytes });
-  }
-  const maxDocs = Math.max(1, ...points.map((p) => p.docs));
-  const maxBytes = Math.max(1, ...points.map((p) => p.bytes));
-  const line = (f, max) => points.map((p, k) => `${round(k / samples * W)},${round(H - Math.max(0, f(p)) / max * (H - 1))}`).join(" ");
-  const bytesLine = line((p) => p.bytes, maxBytes);
-  const docsLine = line((p) => p.docs, maxDocs);
-  const last = points[points.length - 1];
-  return {
-    bytesLine,
-    docsLine,
-    bytesArea: `0,${H} ${bytesLine} ${W},${H}`,
-    docsArea: `0,${H} ${docsLine} ${W},${H}`,
-    from: new Date(start).toISOString().slice(0, 10),
-    to: new Date(stop).toISOString().slice(0, 10),
-    maxBytes: formatBytes(maxBytes),
-    maxDocs: String(maxDocs),
-    nowBytes: formatBytes(last.bytes),
-    nowDocs: String(last.docs)
-  };
-}
-function round(n) {
-  return Math.round(n * 100) / 100;
-}
-
-// src/lib/log.ts
-import { format } from "node:util";
-var secrets = /* @__PURE__ */ new Set();
-function maskSecrets(text) {
-  if (secrets.size === 0) return text;
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (out.includes(s)) out = out.split(s).join("***");
-  }
-  return out.replace(/(oauth_signature=")[^"]*"/gi, '$1***"').replace(/(oauth_signature=)[^&\s"]+/gi, "$1***").replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1***");
-}
-var defaultSink = (level, line) => {
-  const stream = level === "info" || level === "debug" ? process.stdout : process.stderr;
-  stream.write(line + "\n");
-};
-var Logger = class {
-  #sink;
-  #debug;
-  constructor(opts = {}) {
-    this.#sink = opts.sink ?? defaultSink;
-    this.#debug = opts.debug ?? false;
-  }
-  get debugEnabled() {
-    return this.#debug;
-  }
-  #emit(level, args) {
-    this.#sink(level, maskSecrets(format(...args)));
-  }
-  debug(...args) {
-    if (this.#debug) this.#emit("debug", args);
-  }
-  info(...args) {
-    this.#emit("info", args);
-  }
-  warn(...args) {
-    this.#emit("warn", args);
-  }
-  error(...args) {
-    this.#emit("error", args);
-  }
-};
-var silentLogger = new Logger({ sink: () => {
-} });
-
-// src/engine/render/relations.ts
-var nodeSources = /* @__PURE__ */ new Set(["damas"]);
-
-// src/engine/render/sources.ts
-var labels = {
-  projectplace: { name: "Projectplace", one: "Workspace", plural: "Workspaces" },
-  prosonata: { name: "ProSonata", one: "Resource", plural: "Resources" },
-  // damas has no containers of its own: the backup groups nodes by the first segment of their ids, a project-like
-  // top folder, plus _objects (ObjectId nodes) and _top (one-segment ids), each a top folder under damas/ (layout.ts).
-  damas: { name: "damas", one: "Top folder", plural: "Top folders" },
-  pivotal: { name: "Pivotal Tracker", one: "Project", plural: "Projects" }
-};
-function sourceLabel(source, rootFolder) {
-  return labels[source] ?? { name: rootFolder || source, one: "Workspace", plural: "Workspaces" };
-}
-function containerWords(sources) {
-  const list = [...new Set([...sources].map((s) => sourceLabel(s)))];
-  const ones = [...new Set(list.map((l) => l.one.toLowerCase()))];
-  const plurals = [...new Set(list.map((l) => l.plural.toLowerCase()))];
-  if (ones.length === 0) return { one: "workspace", plural: "workspaces" };
-  return { one: joinOr(ones), plural: joinOr(plurals) };
-}
-function joinOr(words) {
-  return words.length <= 1 ? words[0] ?? "" : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
-}
-
-// src/engine/render/model.ts
-var pageIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-function documentPageFile(stem) {
-  let h = 2166136261;
-  for (let i = 0; i < stem.length; i++) h = Math.imul(h ^ stem.charCodeAt(i), 16777619);
-  return `d/${(h >>> 0 & 255).toString(16).padStart(2, "0")}/${stem}.html`;
-}
-function pageNamer(entries) {
-  const sources = /* @__PURE__ */ new Map();
-  for (const e of entries) {
-    const seen = sources.get(e.id);
-    if (seen === void 0) sources.set(e.id, e.source);
-    else if (seen !== e.source) sources.set(e.id, null);
-  }
-  return (e) => {
-    if (pageIdPattern.test(e.id) && sources.get(e.id) !== null) return e.id;
-    return "~" + createHash("sha256").update(`${e.source}\0${e.id}`).digest("hex").slice(0, 20);
-  };
-}
-function visible(s) {
-  return /[\u0000-\u001f\u007f]/.test(s) ? s.replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === "\x7F" ? 9249 : 9216 + c.charCodeAt(0))) : s;
-}
-function shown(e) {
-  const name = visible(e.name);
-  const by = e.modifier && visible(e.modifier.name);
-  if (name === e.name && by === e.modifier?.name) return e;
-  return { ...e, name, ...e.modifier ? { modifier: { ...e.modifier, name: by } } : {} };
-}
-function buildSite(source, links) {
-  const input2 = { ...source, entries: source.entries.map(shown) };
-  const name = pageNamer(input2.entries);
-  const search = [];
-  const encode = cachedEncoder();
-  const relFile = (enc, root) => links.relative ? root + links.file(enc) : links.file(enc);
-  const relFolder = (enc, root) => links.relative ? root + links.folder(enc) : links.folder(enc);
-  const generatedAt = Date.parse(input2.generatedAt) || Date.now();
-  const bySource = /* @__PURE__ */ new Map();
-  for (const e of input2.entries) {
-    const list = bySource.get(e.source);
-    if (list) list.push(e);
-    else bySource.set(e.source, [e]);
-  }
-  const workspaces = [];
-  const sourceOf = /* @__PURE__ */ new Map();
-  const docInfo = /* @__PURE__ */ new Map();
-  const allDocs = [];
-  for (const [source2, entries] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
-    const nodes2 = /* @__PURE__ */ new Map();
-    const wsNodes = /* @__PURE__ */ new Map();
-    const mk = (entry, synthetic = false) => {
-      const n = { entry, page: "", folders: [], docs: [], links: [], parent: void 0, workspace: void 0, location: "", stats: { docs: 0, deleted: 0, bytes: 0, last: "" }, synthetic };
-      return n;
-    };
-    for (const e of entries) {
-      if (e.kind === "workspace") {
-        const n = mk(e);
-        n.page = `w/${name(e)}.html`;
-        n.workspace = n;
-        wsNodes.set(e.id, n);
-      }
-    }
-    const workspaceFor = (container, sample) => {
-      let ws = wsNodes.get(container);
-      if (!ws) {
-        const root = sample.path.split("/")[0] ?? source2;
-        ws = mk({ source: source2, id: container, kind: "workspace", name: `${sourceLabel(source2, root).one} ${container}`, path: `${root}/${container}`, parent: null, container }, true);
-        ws.page = `w/${name(ws.entry)}.html`;
-        ws.workspace = ws;
-        wsNodes.set(container, ws);
-      }
-      return ws;
-    };
-    for (const e of entries) {
-      if (e.kind !== "folder") continue;
-      const n = mk(e);
-      n.page = `f/${name(e)}.html`;
-      nodes2.set(e.id, n);
-    }
-    for (const n of nodes2.values()) {
-      const ws = workspaceFor(n.entry.container, n.entry);
-      n.workspace = ws;
-      const parent = n.entry.parent !== null ? nodes2.get(n.entry.parent) : void 0;
-      n.parent = parent && !createsCycle(n, parent) ? parent : ws;
-      n.parent.folders.push(n);
-    }
-    for (const e of entries) {
-      if (e.kind !== "document" && e.kind !== "link") continue;
-      const ws = workspaceFor(e.container, e);
-      const holder = (e.parent !== null ? nodes2.get(e.parent) : void 0) ?? ws;
-      if (e.kind === "link") holder.links.push(e);
-      else {
-        holder.docs.push(e);
-        allDocs.push({ entry: e, node: holder });
-      }
-    }
-    for (const ws of wsNodes.values()) {
-      workspaces.push(ws);
-      sourceOf.set(ws, source2);
+// src/engine/render/page-files.ts
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+function writeFileOf(out2, file, hash, made, exists) {
+  const path = join(out2, file);
+  const bytes = typeof made === "string" ? Buffer.from(made, "utf8") : made;
+  if (exists) {
+    const onDisk = readOrUndefined(path);
+    if (onDisk && onDisk.equals(bytes)) {
+      const st2 = statSync(path);
+      return { file, state: { h: hash, s: st2.size, m: st2.mtimeMs }, written: false };
     }
   }
-  const labelOf = (ws) => sourceLabel(sourceOf.get(ws) ?? ws.entry.source, rootName(ws.entry, sourceOf.get(ws) ?? ""));
-  const words = containerWords(workspaces.map((w) => sourceOf.get(w)));
-  const oneKind = new Set(workspaces.map((w) => labelOf(w).plural)).size <= 1;
-  const home = oneKind ? workspaces[0] ? labelOf(workspaces[0]).plural : "Workspaces" : "Sources";
-  const allLabel = `All ${home.toLowerCase()}`;
-  const containerOf = (ws) => {
-    const l = labelOf(ws);
-    return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
-  };
-  for (const { entry } of allDocs) {
-    const versions = input2.history.get(entry.id) ?? [];
-    const content = versions.filter((v) => v.change !== "move");
-    const latest = content[0];
-    docInfo.set(entry, {
-      page: documentPageFile(name(entry)),
-      enc: encode(entry.path),
-      versions,
-      contentVersions: content.length,
-      last: entry.modifiedAt ?? latest?.date ?? "",
-      lastBy: entry.modifier?.name ?? (latest ? visible(latest.author) : "")
-    });
+  const target = exists ? `${path}.${process.pid}.tmp` : path;
+  const fd = openNew(target);
+  let st;
+  try {
+    writeSync(fd, bytes);
+    st = fstatSync(fd);
+  } finally {
+    closeSync(fd);
   }
-  const refs = input2.refs ?? /* @__PURE__ */ new Map();
-  const nodes = /* @__PURE__ */ new Map();
-  for (const { entry } of allDocs) if (nodeSources.has(entry.source) && !nodes.has(entry.id)) nodes.set(entry.id, entry);
-  const childrenOf = /* @__PURE__ */ new Map();
-  const linksOf = /* @__PURE__ */ new Map();
-  const add = (index, key, id) => {
-    const list = index.get(key);
-    if (list) list.push(id);
-    else index.set(key, [id]);
-  };
-  for (const [id, r] of refs) {
-    if (!nodes.has(id)) continue;
-    if (r.parent !== void 0) add(childrenOf, r.parent, id);
-    if (r.src !== void 0) add(linksOf, r.src, id);
-    if (r.tgt !== void 0 && r.tgt !== r.src) add(linksOf, r.tgt, id);
-  }
-  const nodeRef = (id, root) => {
-    const e = id === void 0 ? void 0 : nodes.get(id);
-    return { label: id === void 0 ? "" : visible(id), href: e ? root + docInfo.get(e).page : "", deleted: formatDate(e?.deletedAt) };
-  };
-  const byTime = (a, b) => {
-    const ta = a.r?.time ?? "";
-    const tb = b.r?.time ?? "";
-    return ta < tb ? -1 : ta > tb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  };
-  const relationsOf = (d, root) => {
-    const own = refs.get(d.id);
-    if (!own) return { read: false };
-    const about = (r) => ({ by: r?.author ? visible(r.author) : "", when: formatDate(r?.time), whenKey: dateKey(r?.time), comment: r?.comment ? visible(r.comment) : "" });
-    const children = (childrenOf.get(d.id) ?? []).map((id) => ({ id, r: refs.get(id) })).sort(byTime).map(({ id, r }) => ({ node: nodeRef(id, root), kind: r?.src !== void 0 || r?.tgt !== void 0 ? "link" : r?.version !== void 0 ? `version ${r.version}` : r?.comment !== void 0 ? "comment" : "node", ...about(r) }));
-    const links2 = (linksOf.get(d.id) ?? []).map((id) => ({ id, r: refs.get(id) })).sort(byTime).map(({ id, r }) => {
-      const outgoing = r?.src === d.id;
-      return { direction: outgoing ? "to" : "from", other: nodeRef(outgoing ? r?.tgt : r?.src, root), link: nodeRef(id, root), ...about(r) };
-    });
-    const isLink = own.src !== void 0 || own.tgt !== void 0;
-    return {
-      read: true,
-      parent: own.parent !== void 0 ? nodeRef(own.parent, root) : void 0,
-      ends: isLink ? { from: nodeRef(own.src, root), to: nodeRef(own.tgt, root) } : void 0,
-      children,
-      links: links2
-    };
-  };
-  const visit = (n, location) => {
-    n.location = location;
-    n.folders.sort((a, b) => byName(a.entry, b.entry));
-    n.docs.sort(byName);
-    n.links.sort(byName);
-    const s = n.stats;
-    for (const d of n.docs) {
-      const info = docInfo.get(d);
-      if (d.deletedAt) s.deleted++;
-      else {
-        s.docs++;
-        s.bytes += d.size ?? 0;
-      }
-      const k = dateKey(info.last);
-      if (k > s.last) s.last = k;
-    }
-    for (const f of n.folders) {
-      visit(f, `${location} / ${f.entry.name}`);
-      s.docs += f.stats.docs;
-      s.deleted += f.stats.deleted;
-      s.bytes += f.stats.bytes;
-      if (f.stats.last > s.last) s.last = f.stats.last;
-    }
-  };
-  for (const ws of workspaces) visit(ws, ws.entry.name);
-  const crumbs = (n, root) => {
-    const chain = [];
-    for (let c = n; c; c = c.parent) chain.unshift(c);
-    const source2 = n ? sourceOf.get(n.workspace) ?? "" : "";
-    return [
-      { label: allLabel, href: `${root}index.html` },
-      ...source2 ? [{ label: labelOf(n.workspace).name }] : [],
-      ...chain.map((c) => ({ label: c.entry.name, href: `${root}${c.page}` }))
-    ];
-  };
-  const allDocsHolder = new Map(allDocs.map(({ entry, node }) => [entry, node]));
-  const docRow = (d, root, withLocation = false) => {
-    const info = docInfo.get(d);
-    const node = allDocsHolder.get(d);
-    return {
-      name: d.name,
-      href: root + info.page,
-      fileHref: relFile(info.enc, root),
-      size: d.size ?? -1,
-      sizeText: formatBytes(d.size),
-      modKey: dateKey(info.last),
-      mod: formatDate(info.last),
-      by: info.lastBy,
-      versions: info.contentVersions,
-      deleted: formatDate(d.deletedAt),
-      deletedKey: dateKey(d.deletedAt),
-      lfs: d.lfs ?? false,
-      ...withLocation && node ? { location: node.location, locationHref: root + node.page } : {}
-    };
-  };
-  const folderRow = (f, root) => ({
-    name: f.entry.name,
-    href: root + f.page,
-    docs: f.stats.docs,
-    deletedDocs: f.stats.deleted,
-    bytes: f.stats.bytes,
-    sizeText: formatBytes(f.stats.bytes),
-    lastKey: f.stats.last,
-    last: formatDate(f.stats.last),
-    deleted: formatDate(f.entry.deletedAt)
-  });
-  const linkRow = (l) => ({ name: l.name, url: l.url ?? "", deleted: formatDate(l.deletedAt), modified: formatDate(l.modifiedAt) });
-  const events = /* @__PURE__ */ new Map();
-  for (const { entry, node } of allDocs) {
-    const info = docInfo.get(entry);
-    const list = events.get(node.workspace) ?? [];
-    events.set(node.workspace, list);
-    const content = info.versions.filter((v) => v.change !== "move");
-    let size = 0;
-    if (content.length === 0) {
-      const t = Date.parse(entry.modifiedAt ?? "");
-      if (Number.isFinite(t)) {
-        size = entry.size ?? 0;
-        list.push({ t, docs: 1, bytes: size });
-      }
-    } else {
-      for (let k = content.length - 1; k >= 0; k--) {
-        const v = content[k];
-        const t = Date.parse(v.date);
-        if (!Number.isFinite(t)) continue;
-        const s = v.size ?? (k === 0 ? entry.size : void 0) ?? size;
-        list.push({ t, docs: k === content.length - 1 ? 1 : 0, bytes: s - size });
-        size = s;
-      }
-    }
-    const del = Date.parse(entry.deletedAt ?? "");
-    if (Number.isFinite(del) && list.length > 0) list.push({ t: del, docs: -1, bytes: -size });
-  }
-  const folderPage = (n) => {
-    const root = "../";
-    const ws = n.workspace;
-    const isWs = n === ws;
-    const context = {
-      root,
-      pageTitle: n.entry.name,
-      crumbs: crumbs(n, root),
-      kind: isWs ? "workspace" : "folder",
-      node: {
-        name: n.entry.name,
-        id: n.entry.id,
-        source: sourceOf.get(ws) ?? "",
-        path: n.synthetic ? "" : n.entry.path,
-        deleted: formatDate(n.entry.deletedAt),
-        archived: formatDate(ws.entry.archivedAt),
-        docs: n.stats.docs,
-        deletedDocs: n.stats.deleted,
-        sizeText: formatBytes(n.stats.bytes),
-        last: formatDate(n.stats.last)
-      },
-      workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
-      container: containerOf(ws),
-      repoHref: n.synthetic ? "" : relFolder(encode(n.entry.path), root),
-      folders: n.folders.map((f) => folderRow(f, root)),
-      docs: n.docs.map((d) => docRow(d, root)),
-      links: n.links.map(linkRow)
-    };
-    if (isWs) context.growth = growthChart(events.get(ws) ?? [], generatedAt);
-    return { file: n.page, template: "folder.njk", context };
-  };
-  const folders = [];
-  const collect = (n) => {
-    folders.push(n);
-    const ws = n.workspace;
-    const isWs = n === ws;
-    search.push({ u: n.page, n: n.entry.name, p: isWs ? labelOf(ws).name : n.parent.location, t: isWs ? "w" : "f", ...(isWs ? ws.entry.archivedAt : n.entry.deletedAt) ? { x: 1 } : {} });
-    for (const f of n.folders) collect(f);
-  };
-  for (const ws of workspaces) collect(ws);
-  const documentPage = (d, node) => {
-    const root = "../../";
-    const info = docInfo.get(d);
-    const ws = node.workspace;
-    let n = 0;
-    const total = info.contentVersions;
-    const versions = info.versions.map((v) => {
-      const path = v.path ?? d.path;
-      const isContent = v.change !== "move";
-      const href = links.version(v.commit, path === d.path ? info.enc : encode(path));
-      const arg = `${v.commit.slice(0, 12)}:${path}`;
-      const size = v.size ?? (isContent && n === 0 ? d.size : void 0);
-      return {
-        n: isContent ? total - n++ : "",
-        change: isContent ? "content" : "moved",
-        date: formatDate(v.date),
-        dateKey: dateKey(v.date),
-        author: visible(v.author),
-        size: size ?? -1,
-        sizeText: formatBytes(size),
-        commit: v.commit,
-        commitShort: shortCommit(v.commit),
-        /** Set when the document had another path in this version. */
-        oldPath: path !== d.path ? path : "",
-        href: href ?? "",
-        cmd: href ? "" : `git show ${shellQuote(arg)}${d.lfs ? " | git lfs smudge" : ""}`
-      };
-    });
-    versions.sort((a, b) => a.dateKey < b.dateKey ? 1 : a.dateKey > b.dateKey ? -1 : 0);
-    return {
-      file: info.page,
-      template: "document.njk",
-      context: {
-        root,
-        pageTitle: d.name,
-        crumbs: [...crumbs(node, root), { label: d.name }],
-        doc: {
-          name: d.name,
-          id: d.id,
-          source: d.source,
-          path: d.path,
-          size: formatBytes(d.size),
-          sizeBytes: d.size ?? null,
-          modified: formatDate(info.last),
-          by: info.lastBy,
-          byEmail: d.modifier?.email ?? "",
-          serviceVersion: d.version ?? "",
-          // A version number counts versions; a content hash (ProSonata records) does not.
-          serviceVersionCount: d.version && /^\d+$/.test(d.version) ? Number(d.version) : 0,
-          sourceName: d.path.split("/")[0] ?? d.source,
-          sha256: d.sha256 ?? "",
-          lfs: d.lfs ?? false,
-          deleted: formatDate(d.deletedAt),
-          versionsKept: total
-        },
-        location: node.location,
-        locationHref: root + node.page,
-        workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
-        container: containerOf(ws),
-        relations: nodeSources.has(d.source) ? relationsOf(d, root) : void 0,
-        fileHref: relFile(info.enc, root),
-        historyHref: links.history(info.enc) ?? "",
-        historyCmd: links.history(info.enc) ? "" : `git log --follow --format='%h %ad %an: %s' --date=short -- ${shellQuote(d.path)}`,
-        versions
-      }
-    };
-  };
-  for (const { entry: d, node } of allDocs) search.push({ u: docInfo.get(d).page, n: d.name, p: node.location, t: "d", ...d.deletedAt ? { x: 1 } : {} });
-  const wsRow = (ws) => ({
-    name: ws.entry.name,
-    href: ws.page,
-    docs: ws.stats.docs,
-    deletedDocs: ws.stats.deleted,
-    bytes: ws.stats.bytes,
-    sizeText: formatBytes(ws.stats.bytes),
-    lastKey: ws.stats.last,
-    last: formatDate(ws.stats.last),
-    archived: formatDate(ws.entry.archivedAt),
-    archivedKey: dateKey(ws.entry.archivedAt),
-    deleted: formatDate(ws.entry.deletedAt)
-  });
-  const sources = [...new Set(workspaces.map((w) => sourceOf.get(w)))].map((source2) => {
-    const list = workspaces.filter((w) => sourceOf.get(w) === source2).sort((a, b) => byName(a.entry, b.entry));
-    const label = sourceLabel(source2, list[0] ? rootName(list[0].entry, source2) : void 0);
-    return {
-      name: label.name,
-      containers: { plural: label.plural, one: label.one },
-      active: list.filter((w) => !w.entry.archivedAt).map(wsRow),
-      archived: list.filter((w) => w.entry.archivedAt).map(wsRow)
-    };
-  });
-  const ranked = [...workspaces].sort((a, b) => b.stats.bytes - a.stats.bytes || byName(a.entry, b.entry)).slice(0, 20);
-  const allEvents = [...events.values()].flat();
-  const counted = /* @__PURE__ */ new Map();
-  for (const w of workspaces) {
-    const c = containerOf(w);
-    const row = counted.get(c.plural) ?? { n: 0, ...c };
-    row.n++;
-    counted.set(c.plural, row);
-  }
-  const totals = {
-    containers: [...counted.values()].map((c) => ({ n: c.n, word: c.n === 1 ? c.one : c.plural })),
-    words,
-    workspaces: workspaces.length,
-    archived: workspaces.filter((w) => w.entry.archivedAt).length,
-    docs: workspaces.reduce((s, w) => s + w.stats.docs, 0),
-    deletedDocs: workspaces.reduce((s, w) => s + w.stats.deleted, 0),
-    sizeText: formatBytes(workspaces.reduce((s, w) => s + w.stats.bytes, 0)),
-    versions: allDocs.reduce((s, { entry }) => s + docInfo.get(entry).contentVersions, 0)
-  };
-  const indexPage = () => ({
-    file: "index.html",
-    template: "index.njk",
-    context: {
-      root: "",
-      pageTitle: input2.title,
-      nav: "home",
-      crumbs: [],
-      sources,
-      totals,
-      sizeBars: bars(ranked.map((w) => ({ label: w.entry.name, href: w.page, value: w.stats.bytes, text: formatBytes(w.stats.bytes), muted: !!w.entry.archivedAt }))),
-      countBars: bars([...ranked].sort((a, b) => b.stats.docs - a.stats.docs || byName(a.entry, b.entry)).map((w) => ({ label: w.entry.name, href: w.page, value: w.stats.docs, text: String(w.stats.docs), muted: !!w.entry.archivedAt }))),
-      moreWorkspaces: Math.max(0, workspaces.length - ranked.length),
-      growth: growthChart(allEvents, generatedAt),
-      runs: runRows(input2.runs),
-      generatedAt: formatDate(input2.generatedAt)
-    }
-  });
-  const recent = allDocs.map(({ entry }) => {
-    const info = docInfo.get(entry);
-    const changed = dateKey(info.last);
-    const deleted2 = dateKey(entry.deletedAt);
-    const event = deleted2 && deleted2 >= changed ? "deleted" : info.contentVersions > 1 ? "changed" : "added";
-    return { entry, key: event === "deleted" ? deleted2 : changed, event };
-  }).filter((r) => r.key).sort((a, b) => a.key < b.key ? 1 : a.key > b.key ? -1 : 0).slice(0, 500);
-  const recentPage = () => ({
-    file: "recent.html",
-    template: "recent.njk",
-    context: {
-      root: "",
-      pageTitle: "Recently changed",
-      nav: "recent",
-      crumbs: [{ label: allLabel, href: "index.html" }, { label: "Recently changed" }],
-      rows: recent.map((r) => ({ ...docRow(r.entry, "", true), event: r.event, when: formatDate(r.key), whenKey: r.key })),
-      limit: 500
-    }
-  });
-  const deleted = allDocs.filter(({ entry }) => entry.deletedAt).map((r) => ({ ...r, key: dateKey(r.entry.deletedAt) })).sort((a, b) => b.key > a.key ? 1 : b.key < a.key ? -1 : byName(a.entry, b.entry));
-  const deletedPage = () => ({
-    file: "deleted.html",
-    template: "deleted.njk",
-    context: {
-      root: "",
-      pageTitle: "Deleted documents",
-      nav: "deleted",
-      crumbs: [{ label: allLabel, href: "index.html" }, { label: "Deleted documents" }],
-      rows: deleted.map(({ entry }) => docRow(entry, "", true))
-    }
-  });
-  return {
-    pageCount: 3 + folders.length + allDocs.length,
-    search,
-    home,
-    *pages(keep = () => true) {
-      let i = 0;
-      if (keep(i++)) yield indexPage();
-      if (keep(i++)) yield recentPage();
-      if (keep(i++)) yield deletedPage();
-      for (const n of folders) if (keep(i++)) yield folderPage(n);
-      for (const { entry, node } of allDocs) if (keep(i++)) yield documentPage(entry, node);
-    }
-  };
+  if (exists) renameSync(target, path);
+  return { file, state: { h: hash, s: st.size, m: st.mtimeMs }, written: true };
 }
-function createsCycle(child, parent) {
-  const seen = /* @__PURE__ */ new Set([child]);
-  for (let p = parent; p; p = p.parent) {
-    if (seen.has(p)) return true;
-    seen.add(p);
-  }
-  return false;
-}
-var collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
-function byName(a, b) {
-  return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-function rootName(ws, source) {
-  return ws.path.split("/")[0] || source;
-}
-function shellQuote(s) {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-function runRows(runs) {
-  const num = (v) => typeof v === "number" && Number.isFinite(v) ? v : 0;
-  return runs.slice(-10).reverse().map((r) => {
-    const counts = r.counts && typeof r.counts === "object" ? r.counts : {};
-    const failures = Array.isArray(r.failures) ? r.failures.length : 0;
-    return {
-      source: typeof r.source === "string" ? r.source : "",
-      started: formatDate(typeof r.startedAt === "string" ? r.startedAt : void 0),
-      day: formatDay(typeof r.startedAt === "string" ? r.startedAt : void 0),
-      complete: r.complete === true,
-      added: num(counts.new),
-      modified: num(counts.modified),
-      deleted: num(counts.deleted),
-      failed: Math.max(num(counts.failed), failures),
-      skipped: num(counts.skipped),
-      downloaded: formatBytes(num(r.bytesDownloaded))
-    };
-  });
-}
-
-// src/engine/render/site.ts
-import { createHash as createHash2, hash as digest } from "node:crypto";
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-var import_nunjucks = __toESM(require_nunjucks(), 1);
-function templatesDir() {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [process.env.WORKSPACE_BACKUP_TEMPLATES, resolve(here, "../../../templates"), resolve(here, "../templates"), resolve(here, "templates")];
-  for (const c of candidates) if (c && existsSync(join(c, "layout.njk"))) return c;
-  throw new Error(`the site's templates were not found (looked in ${candidates.filter(Boolean).join(", ")}); set WORKSPACE_BACKUP_TEMPLATES to the templates folder`);
-}
-function environment(dir) {
-  const env = new import_nunjucks.default.Environment(new import_nunjucks.default.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
-  env.addFilter("num", (n) => typeof n === "number" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n ?? ""));
-  return env;
-}
-var workerFile = ["./worker.ts", "./render-worker.js"].map((f) => fileURLToPath(new URL(f, import.meta.url))).find((f) => existsSync(f)) ?? "";
-function renderShard(model2, env, writer2, title, job2) {
-  const common = { site: { title, home: model2.home }, assetVersion: job2.assetVersion };
-  const produced = [];
-  for (const page of model2.pages((i) => i % job2.shards === job2.shard)) {
-    produced.push(page.file);
-    const context = Object.assign(page.context, common);
-    const hash = digest("sha1", `${job2.templatesVersion}\0${page.template}\0${JSON.stringify(context)}`, "base64");
-    writer2.put(page.file, hash, () => env.render(page.template, context));
-  }
-  return { written: writer2.written, unchanged: writer2.unchanged, produced, after: writer2.after };
-}
-var Writer = class {
-  written = 0;
-  unchanged = 0;
-  after = /* @__PURE__ */ new Map();
-  #out;
-  #before;
-  #existing;
-  constructor(out, before, existing) {
-    this.#out = out;
-    this.#before = before;
-    this.#existing = existing;
-  }
-  /** Synchronous file calls on purpose: for many small files they cost a fraction of the promise-based ones. */
-  put(file, hash, make) {
-    const path = join(this.#out, file);
-    const exists = this.#existing.has(file);
-    const known = this.#before.get(file);
-    if (exists && known && known.h === hash) {
-      const st2 = statOrUndefined(path);
-      if (st2 && st2.size === known.s && st2.mtimeMs === known.m) {
-        this.after.set(file, known);
-        this.unchanged++;
-        return;
-      }
-    }
-    const made = make();
-    const bytes = typeof made === "string" ? Buffer.from(made, "utf8") : made;
-    if (exists) {
-      const onDisk = readOrUndefined(path);
-      if (onDisk && onDisk.equals(bytes)) {
-        const st2 = statSync(path);
-        this.after.set(file, { h: hash, s: st2.size, m: st2.mtimeMs });
-        this.unchanged++;
-        return;
-      }
-    }
-    const target = exists ? `${path}.${process.pid}.tmp` : path;
-    const fd = openNew(target);
-    let st;
-    try {
-      writeSync(fd, bytes);
-      st = fstatSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (exists) renameSync(target, path);
-    this.after.set(file, { h: hash, s: st.size, m: st.mtimeMs });
-    this.written++;
-  }
-};
 function openNew(path) {
   try {
     return openSync(path, "w");
@@ -6531,13 +5769,6 @@ function openNew(path) {
     if (err.code !== "ENOENT") throw err;
     mkdirSync(dirname(path), { recursive: true });
     return openSync(path, "w");
-  }
-}
-function statOrUndefined(path) {
-  try {
-    return statSync(path);
-  } catch {
-    return void 0;
   }
 }
 function readOrUndefined(path) {
@@ -6548,8 +5779,17 @@ function readOrUndefined(path) {
   }
 }
 
+// src/engine/render/templates.ts
+var import_nunjucks = __toESM(require_nunjucks(), 1);
+function environment(dir) {
+  const env2 = new import_nunjucks.default.Environment(new import_nunjucks.default.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
+  env2.addFilter("num", (n) => typeof n === "number" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n ?? ""));
+  return env2;
+}
+
 // src/engine/render/worker.ts
-var { input, job } = workerData;
-var model = buildSite(input, contentLinks(input.links, job.outDir));
-var writer = new Writer(job.outDir, job.before, job.existing);
-parentPort.postMessage(renderShard(model, environment(templatesDir()), writer, input.title, job));
+var { out, templates } = workerData;
+var env = environment(templates);
+parentPort.on("message", (batch) => {
+  parentPort.postMessage(batch.map((j) => writeFileOf(out, j.file, j.hash, env.render(j.template, JSON.parse(j.json)), j.exists)));
+});

@@ -1,7 +1,7 @@
 // The static site: loadSiteInput on a real backup repo made by the engine, renderSite's pages, escaping, links, incrementality.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -185,6 +185,56 @@ describe('the site of a backup', () => {
     assert.ok(r.written >= 2 && r.written <= depth + 5, `written ${r.written}`);
     assert.ok(statSync(join(site, documentPageFile(edited))).mtimeMs > before || r.written > 0);
     assert.match(pageOf(site, documentPageFile(edited)), /Versions <span class="count">3<\/span>/);
+  });
+
+  test('worker threads render the same files as this thread alone', async () => {
+    const alone = await tempDir('wb-render-one-');
+    const threaded = await tempDir('wb-render-threads-');
+    const asked = process.env.WORKSPACE_BACKUP_RENDER_THREADS;
+    try {
+      process.env.WORKSPACE_BACKUP_RENDER_THREADS = '0';
+      const one = await renderSite(input, alone);
+      process.env.WORKSPACE_BACKUP_RENDER_THREADS = '2';
+      const two = await renderSite(input, threaded);
+      assert.equal(one.threads, 1);
+      assert.equal(two.threads, 3);
+      assert.equal(two.written, one.written);
+      const files = (dir: string) => filesUnder(dir).map((f) => relative(dir, f)).filter((f) => f !== '.render-state.json').sort();
+      assert.deepEqual(files(threaded), files(alone));
+      for (const f of files(alone)) assert.ok(readFileSync(join(threaded, f)).equals(readFileSync(join(alone, f))), `${f} is the same`);
+      // The second render's state lets the next one skip every page, as after a render on one thread.
+      const again = await renderSite(input, threaded);
+      assert.equal(again.written, 0);
+    } finally {
+      if (asked === undefined) delete process.env.WORKSPACE_BACKUP_RENDER_THREADS;
+      else process.env.WORKSPACE_BACKUP_RENDER_THREADS = asked;
+    }
+  });
+
+  test('a page a worker cannot render fails the render with the template\'s error, and no worker is left running', async () => {
+    const templates = await tempDir('wb-render-bad-templates-');
+    const out = await tempDir('wb-render-bad-');
+    const source = resolve(dirname(fileURLToPath(import.meta.url)), '../../templates');
+    for (const f of filesUnder(source)) {
+      const to = join(templates, relative(source, f));
+      mkdirSync(dirname(to), { recursive: true });
+      writeFileSync(to, readFileSync(f));
+    }
+    writeFileSync(join(templates, 'document.njk'), readFileSync(join(templates, 'document.njk'), 'utf8').replace('{% block content %}', '{% block content %}{{ notAFunction() }}'));
+    const saved = { threads: process.env.WORKSPACE_BACKUP_RENDER_THREADS, templates: process.env.WORKSPACE_BACKUP_TEMPLATES };
+    try {
+      process.env.WORKSPACE_BACKUP_RENDER_THREADS = '2';
+      process.env.WORKSPACE_BACKUP_TEMPLATES = templates;
+      const threads = () => readdirSync('/proc/self/task').length;
+      const before = threads();
+      await assert.rejects(renderSite(input, out), /notAFunction/);
+      assert.ok(threads() <= before, `threads: ${before} before the render, ${threads()} after it failed`);
+    } finally {
+      for (const [k, v] of [['WORKSPACE_BACKUP_RENDER_THREADS', saved.threads], ['WORKSPACE_BACKUP_TEMPLATES', saved.templates]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   test('github mode links to blob and commits URLs, and names no other host', async () => {

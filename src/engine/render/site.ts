@@ -1,17 +1,18 @@
 // Renders the site with nunjucks (autoescaped) and writes only the files whose content changed.
 
 import { createHash, hash as digest } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync, type Stats } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import MiniSearch from 'minisearch';
-import nunjucks from 'nunjucks';
 import { contentLinks } from './links.ts';
-import { buildSite, type SearchDoc, type SiteModel } from './model.ts';
+import { buildSite, type SearchDoc } from './model.ts';
+import { Writer, type FileState } from './page-files.ts';
+import { PagePool } from './page-pool.ts';
+import { environment, templatesDir } from './templates.ts';
 import type { RenderResult, SiteInput } from './types.ts';
 
 /** The search options the page loads the prebuilt index with: they must match the ones it was built with. */
@@ -20,30 +21,8 @@ export const searchOptions = { idField: 'i', fields: ['n'] };
 /** Page folders the renderer owns: stale pages in them (an id that is gone) are removed. */
 const pageDirs = ['w', 'f', 'd'];
 
-/** templates/ of this package, wherever the module runs from (sources, or a bundle next to it). */
-export function templatesDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [process.env.WORKSPACE_BACKUP_TEMPLATES, resolve(here, '../../../templates'), resolve(here, '../templates'), resolve(here, 'templates')];
-  for (const c of candidates) if (c && existsSync(join(c, 'layout.njk'))) return c;
-  throw new Error(`the site's templates were not found (looked in ${candidates.filter(Boolean).join(', ')}); set WORKSPACE_BACKUP_TEMPLATES to the templates folder`);
-}
-
-export function environment(dir: string): nunjucks.Environment {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
-  env.addFilter('num', (n: unknown) => (typeof n === 'number' ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(n ?? '')));
-  return env;
-}
-
 /** Remembers, per file, what it was made from and what was written, so an unchanged page need not even be rendered. */
 const stateFile = '.render-state.json';
-
-export interface FileState {
-  /** Hash of the template set and the page's data. */
-  h: string;
-  /** Size and mtime of the file as written: if the file on disk still has them, it is what we wrote. */
-  s: number;
-  m: number;
-}
 
 export async function renderSite(input: SiteInput, outDir: string): Promise<RenderResult> {
   const dir = templatesDir();
@@ -61,54 +40,56 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
   const existing = await listExisting(out, ['', 'assets', ...pageDirs]);
   const writer = new Writer(out, before, existing);
 
-  // Pages: shared out by position between this thread and, for large sites, worker threads (rendering is CPU-bound).
-  const job: ShardJob = { shard: 0, shards: 1, templatesVersion, assetVersion, outDir: out, before, existing };
-  // Threads pay off when most pages must be rendered (first render, new templates); for a few changed pages the cost
-  // of starting them and copying the input to them is larger than the work they would share.
+  // Rendering is CPU-bound: for a large site the pages are rendered by worker threads, while this thread lays them
+  // out (the model, built once) and skips the unchanged ones. Threads pay off when most pages must be rendered (first
+  // render, new templates); for a few changed pages the cost of starting them is larger than the work they share.
   const mostlyNew = lastTemplates !== templatesVersion || before.size < model.pageCount / 2;
   const workers = mostlyNew && (model.pageCount >= parallelFrom || threadsAsked() !== undefined) ? workerCount() : 0;
-  job.shards = workers + 1;
-  const others = Array.from({ length: workers }, (_, k) => runWorker({ input, job: { ...job, shard: k + 1 } }));
-
-  // The assets, the search index among them (seconds for 100,000 documents), while the workers start on their pages.
-  const searchData = JSON.stringify(model.search);
-  const fixed: Array<[string, string, () => Buffer | string]> = [
-    ['assets/site.css', hashOf(css), () => css],
-    ['assets/site.js', hashOf(js), () => js],
-    ['assets/minisearch.js', hashOf(minisearch), () => minisearch],
-    ['assets/search-index.js', hashOf(searchData), () => searchIndexScript(model.search)],
-    ['.nojekyll', 'empty', () => ''],
-    ['robots.txt', 'robots', () => 'User-agent: *\nDisallow: /\n'],
-  ];
-  for (const [file, hash, make] of fixed) writer.put(file, hash, make);
-  const mine = renderShard(model, environment(dir), writer, input.title, job);
-  const results = [mine, ...(await Promise.all(others))];
-
+  const pool = workers > 0 ? new PagePool(workers, workerFile, { out, templates: dir }, (w) => writer.record(w)) : undefined;
   const produced = new Set<string>();
-  const after = writer.after;
-  let written = writer.written;
-  let unchanged = writer.unchanged;
-  for (const r of results.slice(1)) {
-    written += r.written;
-    unchanged += r.unchanged;
-    for (const [f, st] of r.after) after.set(f, st);
+  try {
+    // The assets, the search index among them (seconds for 100,000 documents), while the workers start.
+    const searchData = JSON.stringify(model.search);
+    const fixed: Array<[string, string, () => Buffer | string]> = [
+      ['assets/site.css', hashOf(css), () => css],
+      ['assets/site.js', hashOf(js), () => js],
+      ['assets/minisearch.js', hashOf(minisearch), () => minisearch],
+      ['assets/search-index.js', hashOf(searchData), () => searchIndexScript(model.search)],
+      ['.nojekyll', 'empty', () => ''],
+      ['robots.txt', 'robots', () => 'User-agent: *\nDisallow: /\n'],
+    ];
+    for (const [file, hash, make] of fixed) writer.put(file, hash, make);
+
+    const env = pool ? undefined : environment(dir);
+    const common = { site: { title: input.title, home: model.home }, assetVersion };
+    for (const page of model.pages()) {
+      produced.add(page.file);
+      const context = Object.assign(page.context, common);
+      const json = JSON.stringify(context);
+      const hash = digest('sha1', `${templatesVersion}\0${page.template}\0${json}`, 'base64');
+      if (writer.skip(page.file, hash)) continue;
+      if (pool) await pool.add({ file: page.file, template: page.template, json, hash, exists: writer.exists(page.file) });
+      else writer.put(page.file, hash, () => env!.render(page.template, context));
+    }
+    await pool?.finish();
+  } finally {
+    await pool?.close();
   }
-  for (const r of results) for (const f of r.produced) produced.add(f);
   await removeStale(out, existing, produced);
-  await writeState(out, after, templatesVersion);
-  return { pages: model.pageCount, written, unchanged, threads: results.length };
+  await writeState(out, writer.after, templatesVersion);
+  return { pages: model.pageCount, written: writer.written, unchanged: writer.unchanged, threads: workers + 1 };
 }
 
-/** Sites from this many pages are rendered by several threads. */
+/** Sites from this many pages are rendered by worker threads. */
 const parallelFrom = 5000;
 
 /**
- * Extra threads: WORKSPACE_BACKUP_RENDER_THREADS when set (0 = this thread only; set, it applies to sites of any
- * size), else one per spare core, at most 3.
+ * Render threads besides this one: WORKSPACE_BACKUP_RENDER_THREADS when set (0 = this thread only; set, it applies
+ * to sites of any size), else one per core, at most 4 (this thread lays the pages out meanwhile).
  */
 function workerCount(): number {
   if (!workerFile) return 0; // e.g. bundled without the worker: one thread then
-  return threadsAsked() ?? Math.max(0, Math.min(availableParallelism() - 1, 3));
+  return threadsAsked() ?? Math.min(availableParallelism(), 4);
 }
 
 function threadsAsked(): number | undefined {
@@ -118,46 +99,6 @@ function threadsAsked(): number | undefined {
 
 /** The worker's module: worker.ts beside this one in the sources; render-worker.js beside the Action's bundle. */
 const workerFile = ['./worker.ts', './render-worker.js'].map((f) => fileURLToPath(new URL(f, import.meta.url))).find((f) => existsSync(f)) ?? '';
-
-export interface ShardJob {
-  shard: number;
-  shards: number;
-  templatesVersion: string;
-  assetVersion: string;
-  outDir: string;
-  before: Map<string, FileState>;
-  existing: Set<string>;
-}
-
-export interface ShardResult {
-  written: number;
-  unchanged: number;
-  produced: string[];
-  after: Map<string, FileState>;
-}
-
-function runWorker(data: { input: SiteInput; job: ShardJob }): Promise<ShardResult> {
-  return new Promise((resolvePromise, reject) => {
-    const w = new Worker(workerFile, { workerData: data });
-    let result: ShardResult | undefined;
-    w.once('message', (r: ShardResult) => (result = r));
-    w.once('error', reject);
-    w.once('exit', (code) => (result ? resolvePromise(result) : reject(new Error(`a render worker stopped (exit ${code}) before finishing its pages`))));
-  });
-}
-
-/** Renders and writes the pages at positions shard, shard + shards, … */
-export function renderShard(model: SiteModel, env: nunjucks.Environment, writer: Writer, title: string, job: ShardJob): ShardResult {
-  const common = { site: { title, home: model.home }, assetVersion: job.assetVersion };
-  const produced: string[] = [];
-  for (const page of model.pages((i) => i % job.shards === job.shard)) {
-    produced.push(page.file);
-    const context = Object.assign(page.context, common);
-    const hash = digest('sha1', `${job.templatesVersion}\0${page.template}\0${JSON.stringify(context)}`, 'base64');
-    writer.put(page.file, hash, () => env.render(page.template, context));
-  }
-  return { written: writer.written, unchanged: writer.unchanged, produced, after: writer.after };
-}
 
 async function listExisting(out: string, dirs: string[]): Promise<Set<string>> {
   const existing = new Set<string>();
@@ -198,88 +139,6 @@ async function writeState(out: string, state: Map<string, FileState>, templates:
   const temp = join(out, `${stateFile}.${process.pid}.tmp`);
   await writeFile(temp, JSON.stringify({ version: 1, templates, files: Object.fromEntries(state) }));
   await rename(temp, join(out, stateFile));
-}
-
-/** Writes a file only when its content differs from the disk's; skips rendering when its inputs are unchanged. */
-export class Writer {
-  written = 0;
-  unchanged = 0;
-  readonly after = new Map<string, FileState>();
-  #out: string;
-  #before: Map<string, FileState>;
-  #existing: Set<string>;
-
-  constructor(out: string, before: Map<string, FileState>, existing: Set<string>) {
-    this.#out = out;
-    this.#before = before;
-    this.#existing = existing;
-  }
-
-  /** Synchronous file calls on purpose: for many small files they cost a fraction of the promise-based ones. */
-  put(file: string, hash: string, make: () => Buffer | string): void {
-    const path = join(this.#out, file);
-    const exists = this.#existing.has(file);
-    const known = this.#before.get(file);
-    if (exists && known && known.h === hash) {
-      const st = statOrUndefined(path);
-      if (st && st.size === known.s && st.mtimeMs === known.m) {
-        this.after.set(file, known);
-        this.unchanged++;
-        return;
-      }
-    }
-    const made = make();
-    const bytes = typeof made === 'string' ? Buffer.from(made, 'utf8') : made;
-    if (exists) {
-      const onDisk = readOrUndefined(path);
-      if (onDisk && onDisk.equals(bytes)) {
-        const st = statSync(path);
-        this.after.set(file, { h: hash, s: st.size, m: st.mtimeMs });
-        this.unchanged++;
-        return;
-      }
-    }
-    // A page that exists is replaced by a rename, so a reader (serve, a browser) never sees half of it.
-    const target = exists ? `${path}.${process.pid}.tmp` : path;
-    const fd = openNew(target);
-    let st: Stats;
-    try {
-      writeSync(fd, bytes);
-      st = fstatSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (exists) renameSync(target, path);
-    this.after.set(file, { h: hash, s: st.size, m: st.mtimeMs });
-    this.written++;
-  }
-}
-
-/** Opens a file to write, making its folder the first time one is missing (a document page's bucket). */
-function openNew(path: string): number {
-  try {
-    return openSync(path, 'w');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, 'w');
-  }
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function readOrUndefined(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

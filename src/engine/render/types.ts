@@ -58,6 +58,6 @@ export interface RenderResult {
   written: number;
   /** Files (pages and assets) already on disk with the same content. */
   unchanged: number;
-  /** Threads that rendered pages (this one and its workers). */
+  /** Threads that made pages: this one (laying them out for its workers, or rendering them all when alone) and its workers. */
   threads: number;
 }

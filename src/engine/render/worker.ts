@@ -1,12 +1,12 @@
-// A render worker thread: builds the same site model and renders its share of the pages (see renderSite).
+// A render worker thread (page-pool.ts): renders the pages it is sent, from their JSON data, and writes them.
 
-import { workerData, parentPort } from 'node:worker_threads';
-import { contentLinks } from './links.ts';
-import { buildSite } from './model.ts';
-import { environment, renderShard, templatesDir, Writer, type ShardJob } from './site.ts';
-import type { SiteInput } from './types.ts';
+import { parentPort, workerData } from 'node:worker_threads';
+import { writeFileOf } from './page-files.ts';
+import type { PageJob, PageWorkerData } from './page-pool.ts';
+import { environment } from './templates.ts';
 
-const { input, job } = workerData as { input: SiteInput; job: ShardJob };
-const model = buildSite(input, contentLinks(input.links, job.outDir));
-const writer = new Writer(job.outDir, job.before, job.existing);
-parentPort!.postMessage(renderShard(model, environment(templatesDir()), writer, input.title, job));
+const { out, templates } = workerData as PageWorkerData;
+const env = environment(templates);
+parentPort!.on('message', (batch: PageJob[]) => {
+  parentPort!.postMessage(batch.map((j) => writeFileOf(out, j.file, j.hash, env.render(j.template, JSON.parse(j.json) as object), j.exists)));
+});
