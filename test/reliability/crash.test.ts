@@ -85,6 +85,8 @@ describe('after a killed run', () => {
     const gitDir = git(repo, 'rev-parse', '--absolute-git-dir').trim();
     writeFileSync(join(gitDir, 'workspace-backup', 'run.json'), JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
     writeFileSync(join(gitDir, 'refs', 'heads', 'main.lock'), '');
+    // What git fast-import was writing when it was killed: a pack nothing refers to.
+    writeFileSync(join(gitDir, 'objects', 'pack', 'tmp_pack_Ab12Cd'), Buffer.alloc(4096, 1));
     await fx.control.mutate({ op: 'edit', id: (await fx.control.state()).items.find((i) => i.kind === 'document')!.id, at: 1_760_000_000 + pid % 1000 });
     return repo;
   }
@@ -96,7 +98,8 @@ describe('after a killed run', () => {
     const report = await runSync(fx.sim, repo, { logger: new Logger({ sink: (level, line) => void (level === 'warn' && warnings.push(line)) }) });
     assert.equal(report.complete, true);
     assert.equal(report.counts.modified, 1);
-    assert.ok(warnings.some((w) => /did not finish .*removed the lock files git left: refs\/heads\/main\.lock/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /did not finish .*removed the lock files git left: refs\/heads\/main\.lock; removed the unfinished packs git was writing: objects\/pack\/tmp_pack_Ab12Cd/.test(w)), warnings.join('\n'));
+    assert.equal(existsSync(join(git(repo, 'rev-parse', '--absolute-git-dir').trim(), 'objects', 'pack', 'tmp_pack_Ab12Cd')), false, 'the unfinished pack is gone');
     assert.equal(git(repo, 'rev-parse', 'main').trim(), report.commitSha);
     assert.equal(git(repo, 'status', '--porcelain'), '');
     assert.equal(existsSync(join(git(repo, 'rev-parse', '--absolute-git-dir').trim(), 'workspace-backup', 'run.json')), false, 'the marker goes when the run ends');
@@ -106,6 +109,7 @@ describe('after a killed run', () => {
     const repo = await repoKilledHoldingBranchLock(process.pid);
     await assert.rejects(runSync(fx.sim, repo), /cannot lock ref 'refs\/heads\/main'/);
     assert.ok(existsSync(join(git(repo, 'rev-parse', '--absolute-git-dir').trim(), 'refs', 'heads', 'main.lock')));
+    assert.ok(existsSync(join(git(repo, 'rev-parse', '--absolute-git-dir').trim(), 'objects', 'pack', 'tmp_pack_Ab12Cd')), 'a pack a live run may be writing is left alone');
   });
 });
 

@@ -49,6 +49,17 @@ function gitLockFiles(gitDir: string): string[] {
   return out;
 }
 
+/**
+ * What a killed git fast-import (or repack) leaves in objects/pack: the pack it was writing (tmp_pack_*, as large as
+ * what it had stored, gigabytes in an initial backup) and its index (tmp_idx_*). Nothing refers to them; git gc would
+ * only prune them two weeks later.
+ */
+function gitTempPacks(gitDir: string): string[] {
+  const dir = join(gitDir, 'objects', 'pack');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => /^tmp_(pack|idx|rev)_/.test(n)).map((n) => join(dir, n));
+}
+
 export class RunMarker {
   #file: string;
   #marker: Marker;
@@ -71,9 +82,13 @@ export class RunMarker {
     if (previous && (previous.host === hostname() ? !alive(previous.pid) : Date.now() - Date.parse(previous.startedAt) > staleAfterMs)) {
       const locks = gitLockFiles(gitDir);
       for (const l of locks) rmSync(l, { force: true });
+      const packs = gitTempPacks(gitDir);
+      for (const p of packs) rmSync(p, { force: true });
+      const names = (files: string[]) => files.map((f) => f.slice(gitDir.length + 1)).join(', ');
       log.warn(
         `the run started ${previous.startedAt} (process ${previous.pid}) did not finish (killed?); what it committed is kept, the rest is redone now` +
-          (locks.length ? `; removed the lock files git left: ${locks.map((l) => l.slice(gitDir.length + 1)).join(', ')}` : ''),
+          (locks.length ? `; removed the lock files git left: ${names(locks)}` : '') +
+          (packs.length ? `; removed the unfinished packs git was writing: ${names(packs)}` : ''),
       );
       if (previous.checkout && !(await git.isBare())) await repairCheckout(git, previous.checkout.from, previous.checkout.to, log);
     }
