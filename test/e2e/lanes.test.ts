@@ -142,4 +142,47 @@ describe('lanes: many new documents in a workspace', () => {
     }
     assert.ok(checked >= after.size / 2, `${checked} versions checked`);
   });
+
+  test('a lane document moved later onto the path another document of its lane was added at keeps its own first version', async () => {
+    const branchLine = new Set(git(repo, 'rev-list', '--first-parent', 'HEAD').trim().split('\n'));
+    const laneCommitOf = (id: string) => git(repo, 'log', '-1', '--format=%H', `--grep=^Document-Id: ${id}$`, 'HEAD').trim();
+    const before = manifest(repo);
+    const head = git(repo, 'rev-parse', 'HEAD').trim();
+    // Two documents that came in by the same merge and still sit where they were added.
+    const firstPath = new Map<string, string>();
+    for (const e of before.values()) {
+      if (e.kind !== 'document' || e.lfs || e.deletedAt) continue;
+      const c = laneCommitOf(e.id);
+      if (c && !branchLine.has(c) && git(repo, 'log', '--format=%H', '--', e.path).trim().split('\n').length === 1) firstPath.set(e.id, e.path);
+    }
+    const byContainer = new Map<string, string[]>();
+    for (const id of firstPath.keys()) {
+      const c = before.get(id)!.container;
+      byContainer.set(c, [...(byContainer.get(c) ?? []), id]);
+    }
+    const pair = [...byContainer.values()].find((ids) => ids.length >= 2);
+    assert.ok(pair, 'two untouched lane documents of one workspace');
+    const [xId, yId] = pair as [string, string];
+    const x = before.get(xId)!;
+    const y = before.get(yId)!;
+    const xBlob = git(repo, 'rev-parse', `${head}:${x.path}`).trim();
+    // Y leaves its path; X takes it (Y's folder and Y's name).
+    const dump = await fx.control.state();
+    const yItem = dump.items.find((i) => String(i.id) === yId)!;
+    await fx.control.mutate({ op: 'rename', id: Number(yId), name: `moved away ${y.name}` });
+    await fx.control.mutate({ op: 'move', id: Number(xId), parentId: yItem.parentId ?? null });
+    await fx.control.mutate({ op: 'rename', id: Number(xId), name: y.name });
+    const report = await runSync(fx.sim, repo);
+    assert.equal(report.complete, true, JSON.stringify(report.failures));
+    const after = manifest(repo);
+    assert.equal(after.get(xId)!.path, y.path, 'X is now at the path Y was added at');
+
+    const idAtPath = new Map([...after.values()].filter((e) => e.kind === 'document').map((e) => [e.path, e.id]));
+    const history = await readHistory(await Git.init(repo, 'main'), 'HEAD', idAtPath);
+    const xFirst = history.get(xId)!.at(-1)!;
+    assert.equal(xFirst.path, x.path, `X's first version is at the path X was added at (${JSON.stringify(history.get(xId))})`);
+    assert.equal(xFirst.blob, xBlob, "X's first version is X's own content, not Y's");
+    const yFirst = history.get(yId)!.at(-1)!;
+    assert.equal(yFirst.path, y.path);
+  });
 });

@@ -150,9 +150,22 @@ async function historyOf(git: Git, records: CommitRecord[], idAtPath?: Map<strin
     if (path !== undefined && blob !== undefined) resolved.set(r, { path, blob });
     else unresolved.push(r);
   }
-  if (unresolved.length > 0) {
-    const raws = new Map((await diffSplit(git, unresolved.map((r) => r.hash))).map((r) => [r.hash, r.raw]));
-    for (const r of unresolved) r.raw = raws.get(r.hash) ?? '';
+  // A document's current path names its lane version only if no other document of the same merge was added there
+  // (one moved later onto the path another had been added at): a path a diffed lane commit added is taken from the
+  // shortcut's claimants, which are diffed in turn, until no two claim one path.
+  for (let batch = unresolved; batch.length > 0; ) {
+    const raws = new Map((await diffSplit(git, batch.map((r) => r.hash))).map((r) => [r.hash, r.raw]));
+    const added = new Map<Map<string, string>, Set<string>>();
+    for (const r of batch) {
+      r.raw = raws.get(r.hash) ?? '';
+      const path = r.adds && parseRaw(r.raw).path;
+      if (path === undefined) continue;
+      let paths = added.get(r.adds!);
+      if (!paths) added.set(r.adds!, (paths = new Set()));
+      paths.add(path);
+    }
+    batch = [...resolved].filter(([r, v]) => added.get(r.adds!)?.has(v.path)).map(([r]) => r);
+    for (const r of batch) resolved.delete(r);
   }
   const history = new Map<string, RawVersion[]>();
   const add = (id: string, v: RawVersion) => {
