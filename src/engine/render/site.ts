@@ -85,11 +85,13 @@ const parallelFrom = 5000;
 
 /**
  * Render threads besides this one: WORKSPACE_BACKUP_RENDER_THREADS when set (0 = this thread only; set, it applies
- * to sites of any size), else one per core, at most 4 (this thread lays the pages out meanwhile).
+ * to sites of any size), else one per core, at most 4 (this thread lays the pages out meanwhile); none on one core,
+ * where handing pages over would only add work.
  */
 function workerCount(): number {
   if (!workerFile) return 0; // e.g. bundled without the worker: one thread then
-  return threadsAsked() ?? Math.min(availableParallelism(), 4);
+  const cores = availableParallelism();
+  return threadsAsked() ?? (cores > 1 ? Math.min(cores, 4) : 0);
 }
 
 function threadsAsked(): number | undefined {
