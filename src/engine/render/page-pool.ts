@@ -31,7 +31,6 @@ const batchPages = 4;
 const batchesAhead = 8;
 
 export class PagePool {
-  readonly size: number;
   #workers: Array<{ worker: Worker; busy: number }> = [];
   #batch: PageJob[] = [];
   #onWritten: (w: Written) => void;
@@ -40,7 +39,6 @@ export class PagePool {
   #finishing = false;
 
   constructor(size: number, workerFile: string, data: PageWorkerData, onWritten: (w: Written) => void) {
-    this.size = size;
     this.#onWritten = onWritten;
     for (let k = 0; k < size; k++) {
       const worker = new Worker(workerFile, { workerData: data });
