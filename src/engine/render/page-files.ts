@@ -82,9 +82,14 @@ export class Writer {
     else this.unchanged++;
   }
 
+  /** Writes a file skip() did not find unchanged (unless the disk already has the same bytes). */
+  write(file: string, hash: string, made: Buffer | string): void {
+    this.record(writeFileOf(this.#out, file, hash, made, this.exists(file)));
+  }
+
   /** Writes a file unless it is unchanged; `make` is only called when it must be written or compared. */
   put(file: string, hash: string, make: () => Buffer | string): void {
-    if (!this.skip(file, hash)) this.record(writeFileOf(this.#out, file, hash, make(), this.exists(file)));
+    if (!this.skip(file, hash)) this.write(file, hash, make());
   }
 }
 

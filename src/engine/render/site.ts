@@ -69,7 +69,7 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
       const hash = digest('sha1', `${templatesVersion}\0${page.template}\0${json}`, 'base64');
       if (writer.skip(page.file, hash)) continue;
       if (pool) await pool.add({ file: page.file, template: page.template, json, hash, exists: writer.exists(page.file) });
-      else writer.put(page.file, hash, () => env!.render(page.template, context));
+      else writer.write(page.file, hash, env!.render(page.template, context));
     }
     await pool?.finish();
   } finally {
