@@ -163,19 +163,23 @@ async function startSimHost(): Promise<SimHost> {
   throw new Error('the simulator host ended before it was ready');
 }
 
-async function measuredSync(config: string) {
-  const r = await run(node, [...tunedHeapFlags, join(repoRoot, 'bench/measured-sync.ts'), 'sync', '--config', config, '--json', '--quiet'], { maxBuffer: 1024 * 1024 * 1024 }).catch((e: { stdout: string; stderr: string }) => {
-    throw new Error(`sync failed: ${e.stderr.slice(-2000)}`);
+/** One CLI command in bench/measured-sync.ts with the CLI's heap flags: its stdout, and what it measured of itself. */
+async function measured(what: string, args: string[], maxBuffer: number) {
+  const r = await run(node, [...tunedHeapFlags, join(repoRoot, 'bench/measured-sync.ts'), ...args], { maxBuffer }).catch((e: { stdout: string; stderr: string }) => {
+    throw new Error(`${what} failed: ${e.stderr.slice(-2000)}`);
   });
   const m = JSON.parse(/MEASURED (.*)/.exec(r.stderr)![1]!) as { code: number; maxRssBytes: number; seconds: number };
-  const report = JSON.parse(r.stdout) as { bytesDownloaded: number; documentsDownloaded: number; commits: number; complete: boolean };
-  return { ...m, seconds: Number(m.seconds.toFixed(2)), report };
+  return { stdout: r.stdout, measured: { ...m, seconds: Number(m.seconds.toFixed(2)) } };
+}
+
+async function measuredSync(config: string) {
+  const { stdout, measured: m } = await measured('sync', ['sync', '--config', config, '--json', '--quiet'], 1024 * 1024 * 1024);
+  const report = JSON.parse(stdout) as { bytesDownloaded: number; documentsDownloaded: number; commits: number; complete: boolean };
+  return { ...m, report };
 }
 
 async function measuredRender(repo: string) {
-  const r = await run(node, [...tunedHeapFlags, join(repoRoot, 'bench/measured-sync.ts'), 'render', '--repo', repo], { maxBuffer: 64 * 1024 * 1024 });
-  const m = JSON.parse(/MEASURED (.*)/.exec(r.stderr)![1]!) as { code: number; maxRssBytes: number; seconds: number };
-  return { ...m, seconds: Number(m.seconds.toFixed(2)) };
+  return (await measured('render', ['render', '--repo', repo], 64 * 1024 * 1024)).measured;
 }
 
 async function apiCalls(control: SimControl): Promise<Record<string, number>> {
