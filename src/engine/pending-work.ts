@@ -2,8 +2,10 @@
 // and go on to the next download, so downloading and committing overlap (issue 7) instead of taking turns.
 
 export class PendingWork {
-  #running = new Set<Promise<void>>();
+  #running = 0;
   #weight = 0;
+  /** Callers waiting for a task to end (one promise each, rather than a Promise.race over every running task). */
+  #waiting: Array<() => void> = [];
   #failure: { error: unknown } | undefined;
   readonly maxTasks: number;
   readonly maxWeight: number;
@@ -21,26 +23,33 @@ export class PendingWork {
    */
   async add(task: () => Promise<void>, weight = 0): Promise<void> {
     this.#throwIfFailed();
-    while (this.#running.size >= this.maxTasks || (this.#running.size > 0 && this.#weight + weight > this.maxWeight)) {
-      await Promise.race(this.#running);
+    while (this.#running >= this.maxTasks || (this.#running > 0 && this.#weight + weight > this.maxWeight)) {
+      await this.#taskEnded();
       this.#throwIfFailed();
     }
     this.#weight += weight;
-    const run: Promise<void> = task()
+    this.#running++;
+    void task()
       .catch((e: unknown) => {
         this.#failure ??= { error: e };
       })
       .finally(() => {
         this.#weight -= weight;
-        this.#running.delete(run);
+        this.#running--;
+        const waiting = this.#waiting;
+        this.#waiting = [];
+        for (const wake of waiting) wake();
       });
-    this.#running.add(run);
   }
 
   /** Waits for every task; rejects with the first error. */
   async drain(): Promise<void> {
-    while (this.#running.size > 0) await Promise.race(this.#running);
+    while (this.#running > 0) await this.#taskEnded();
     this.#throwIfFailed();
+  }
+
+  #taskEnded(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   #throwIfFailed(): void {

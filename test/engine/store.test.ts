@@ -48,6 +48,8 @@ test('quotePath escapes quotes, backslashes and control bytes and keeps UTF-8', 
   assert.equal(quotePath('a "b"\\c'), '"a \\"b\\"\\\\c"');
   assert.equal(quotePath('x\ny'), '"x\\ny"');
   assert.equal(quotePath('é'), '"é"');
+  assert.equal(quotePath('a\x01\tb\x7f\x1fc'), '"a\\001\\011b\\177\\037c"');
+  assert.equal(quotePath('Ω "x" ü\n'), '"Ω \\"x\\" ü\\n"');
 });
 
 test('LFS patterns in .gitattributes match exactly the listed paths, spaces and globs included', async () => {

@@ -34,18 +34,22 @@ export interface CommitSpec {
   changes: FileChange[];
 }
 
-/** C-style quoting for fast-import paths: always quoted, so spaces, quotes and any byte are unambiguous. */
+/**
+ * C-style quoting for fast-import paths: always quoted, so spaces, quotes and any byte are unambiguous. Only ASCII
+ * characters are escaped (a non-ASCII character goes to git as its UTF-8 bytes, unescaped), so one pass over the
+ * string does it: called for every file of every commit, it allocates nothing more than the result.
+ */
 export function quotePath(path: string): string {
-  let out = '"';
-  for (const byte of Buffer.from(path, 'utf8')) {
-    if (byte === 0x22) out += '\\"';
-    else if (byte === 0x5c) out += '\\\\';
-    else if (byte === 0x0a) out += '\\n';
-    else if (byte < 0x20 || byte === 0x7f) out += '\\' + byte.toString(8).padStart(3, '0');
-    else out += String.fromCharCode(byte);
-  }
-  // Non-ASCII bytes were appended as Latin-1 code units; turn the string back into the original UTF-8 bytes.
-  return Buffer.from(out + '"', 'latin1').toString('utf8');
+  return '"' + path.replace(quoted, escapeChar) + '"';
+}
+
+const quoted = /["\\\x00-\x1f\x7f]/g;
+
+function escapeChar(c: string): string {
+  if (c === '"') return '\\"';
+  if (c === '\\') return '\\\\';
+  if (c === '\n') return '\\n';
+  return '\\' + c.charCodeAt(0).toString(8).padStart(3, '0');
 }
 
 /** Name and email as git accepts them: no angle brackets or newlines. */
