@@ -6,10 +6,15 @@
 // With 8 MiB semi-spaces the same run peaked at 273 MiB and ran no slower. At 100,000 documents the live heap is
 // ~150 MiB and V8 let the old generation grow to twice that before collecting; --optimize-for-size makes it
 // collect sooner (peak RSS during the transfer 488 → 281 MiB, and the run was no slower: 355 s → 334 s).
+// But --optimize-for-size also keeps the young generation at 1 MiB and grows the old one by little: the initial
+// backup's per-download objects outlived their young generation, and the old one filled with them again and again
+// (877 full collections on a 72 MB heap, 247–290 s of the engine's CPU). --heap-growing-percent=50 lets the old
+// generation grow by half its live size before collecting: 133 full collections, 115 s of CPU, 249 s instead of
+// 319–341 s, peak RSS 247 MB (bench/RESULTS.md, seventh run).
 
 import { spawn } from 'node:child_process';
 
-export const tunedHeapFlags = ['--max-semi-space-size=8', '--optimize-for-size'];
+export const tunedHeapFlags = ['--max-semi-space-size=8', '--optimize-for-size', '--heap-growing-percent=50'];
 
 /**
  * For an entry point that node starts without our flags (the GitHub Action: `runs.using: node24` takes no node

@@ -3,9 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tunedHeapFlags } from '../../src/lib/tuned-heap.ts';
 import { repoRoot, tempDir } from '../helpers/env.ts';
 
 async function script(body: string): Promise<string> {
@@ -36,7 +37,7 @@ test('relaunch: the work runs once, in a child with the heap flags, the argument
   const lines = r.out.trim().split('\n');
   assert.equal(lines.length, 1, 'the work ran once');
   const seen = JSON.parse(lines[0]!) as { execArgv: string[]; argv: string[]; probe: string };
-  assert.ok(seen.execArgv.includes('--max-semi-space-size=8'), String(seen.execArgv));
+  for (const flag of tunedHeapFlags) assert.ok(seen.execArgv.includes(flag), `${flag} in ${String(seen.execArgv)}`);
   assert.deepEqual(seen.argv, ['a b', '--flag']);
   assert.equal(seen.probe, 'seen');
 });
@@ -53,4 +54,13 @@ test('relaunch: SIGTERM to the parent reaches the child, which can finish its wo
   });
   assert.match(r.out, /ready\nchild got SIGTERM/);
   assert.equal(r.code, 3);
+});
+
+test('the CLI launcher and the npm scripts start node with the same heap flags as the Action', async () => {
+  const shebang = (await readFile(join(repoRoot, 'bin/workspace-backup.js'), 'utf8')).split('\n')[0]!;
+  const scripts = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  for (const line of [shebang, scripts.start!, scripts.sim!]) {
+    const flags = line.split(/\s+/).filter((w) => w.startsWith('--') && !['--config'].includes(w));
+    assert.deepEqual(flags, tunedHeapFlags, line);
+  }
 });
