@@ -7,6 +7,7 @@ import { AuthError, ConfigError, DiskFullError, diskFullError, isDiskFull, Servi
 import { crashPoint } from '../lib/crash-point.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
+import { bulkTransferFrom, bulkTransferHeap } from '../lib/tuned-heap.ts';
 import { entryToLine, type Entry } from './entry.ts';
 import { manifestPath, readManifests, renderManifest } from './manifest.ts';
 import type { Connector, Container, Item, Person } from './model.ts';
@@ -242,6 +243,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       containerNames: new Map(listing.containers.map((c) => [c.id, c.name])),
     });
     const at = now();
+    let heapDefault: (() => void) | undefined;
     try {
       applyEntryChanges(plan.changes, next, paths, source, at);
       await commitMoves(store, plan.changes, next, at);
@@ -266,6 +268,8 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         failures.push({ id: item.id, path: change.path, action: change.type === 'new' ? 'download' : 'update', error: (e as Error).message });
         log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
       };
+      // Many downloads (an initial backup): V8 may let its old generation grow meanwhile (tuned-heap.ts).
+      if (jobs.length >= bulkTransferFrom) heapDefault = bulkTransferHeap();
       await runPool(jobs, opts.concurrency ?? 4, { release: true }, async (change) => {
         if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
           counts.skipped++;
@@ -306,6 +310,8 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         }, got.size);
       });
       await storing.drain();
+      heapDefault?.();
+      heapDefault = undefined;
       await store.mergeLanes();
 
       await store.commitBulkAdds();
@@ -345,6 +351,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       store.abort();
       throw e;
     } finally {
+      heapDefault?.();
       await rm(tempDir, { recursive: true, force: true });
     }
 
