@@ -7,7 +7,7 @@ import { AuthError, ConfigError, DiskFullError, diskFullError, isDiskFull, Servi
 import { crashPoint } from '../lib/crash-point.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
-import { bulkTransferFrom, bulkTransferHeap } from '../lib/tuned-heap.ts';
+import { bulkTransferFrom, bulkHeap } from '../lib/tuned-heap.ts';
 import { entryToLine, type Entry } from './entry.ts';
 import { manifestPath, readManifests, renderManifest } from './manifest.ts';
 import type { Connector, Container, Item, Person } from './model.ts';
@@ -269,7 +269,7 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
       };
       // Many downloads (an initial backup): V8 may let its old generation grow meanwhile (tuned-heap.ts).
-      if (jobs.length >= bulkTransferFrom) heapDefault = bulkTransferHeap();
+      if (jobs.length >= bulkTransferFrom) heapDefault = bulkHeap();
       await runPool(jobs, opts.concurrency ?? 4, { release: true }, async (change) => {
         if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
           counts.skipped++;

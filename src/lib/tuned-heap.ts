@@ -7,27 +7,30 @@
 // ~150 MiB and V8 let the old generation grow to twice that before collecting; --optimize-for-size makes it
 // collect sooner (peak RSS during the transfer 488 → 281 MiB, and the run was no slower: 355 s → 334 s).
 // But --optimize-for-size also grows the old generation by very little before collecting it again, which costs a
-// bulk transfer dearly: see bulkTransferHeap.
+// bulk transfer dearly: see bulkHeap.
 
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 
 export const tunedHeapFlags = ['--max-semi-space-size=8', '--optimize-for-size'];
 
-/** From this many downloads in one run (an initial backup, a large import) the transfer runs with bulkTransferHeap. */
+/** From this many downloads in one run (an initial backup, a large import) the transfer runs with bulkHeap. */
 export const bulkTransferFrom = 5000;
 
 /**
- * For a transfer of many documents: V8's old generation may grow by half its live size before a full collection,
- * instead of the few MB --optimize-for-size allows; returns the function that puts the default back. Each download
- * leaves objects (request, stream, promises, the fast-import command) that outlive the 1 MiB young generation
- * --optimize-for-size keeps, and the old generation filled with them again and again: a 100,000-document initial
- * backup ran 877 full collections on its 72 MB heap, and its engine used 247–290 s of CPU. With 50 % growth: 133,
- * 115 s, the run 249 s instead of 319–341 s, peak RSS 247 MB. Not for the whole run: a nightly run's heap holds the
- * listing and state of every document, and the same growth took its peak RSS from 260–265 to 299–303 MiB
- * (bench/RESULTS.md, seventh run). The flag is read at each collection, so setting it mid-run takes effect.
+ * For a phase that allocates much and keeps some of it: V8's old generation may grow by half its live size before a
+ * full collection, instead of the few MB --optimize-for-size allows; returns the function that puts the default back.
+ * The flag is read at each collection, so setting it mid-run takes effect (bench/RESULTS.md, seventh and eighth runs).
+ * - A transfer of many documents: each download leaves objects (request, stream, promises, the fast-import command)
+ *   that outlive the 1 MiB young generation --optimize-for-size keeps, and the old generation filled with them again
+ *   and again: a 100,000-document initial backup ran 877 full collections on its 72 MB heap, its engine used 247–290 s
+ *   of CPU. With 50 % growth: 133, 115 s; the run took 226–249 s instead of 319–341 s, peak RSS 235–247 MiB.
+ * - The render's loading and model: the heap grows from nothing to 480 MB, nearly all of it live, and each small
+ *   step of growth was a full collection of everything so far: 100,000 documents, 58–59 s of CPU instead of 66–67 s.
+ * Not for whole runs: a nightly run's heap holds the listing and state of every document, and the same growth took
+ * its peak RSS from 260–265 to 299–303 MiB.
  */
-export function bulkTransferHeap(): () => void {
+export function bulkHeap(): () => void {
   // Started with a growth of its own (node --heap-growing-percent=…): that one stays.
   if ([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--heap-growing-percent'))) return () => {};
   setFlagsFromString('--heap-growing-percent=50');

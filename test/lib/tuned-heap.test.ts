@@ -65,11 +65,11 @@ test('the CLI launcher and the npm scripts start node with the same heap flags a
   }
 });
 
-test('bulkTransferHeap: with the engine flags, a heap full of short-lived survivors is collected far less often until the default is put back', async () => {
+test('bulkHeap: with the engine flags, a heap full of short-lived survivors is collected far less often until the default is put back', async () => {
   // A 60 MB live heap, then three equal bursts of objects that outlive the young generation (as a download's do).
   const dir = await tempDir('wb-heap-');
   const file = join(dir, 'gc.mjs');
-  await writeFile(file, `import { bulkTransferHeap } from ${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))};
+  await writeFile(file, `import { bulkHeap } from ${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))};
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 let major = 0;
 new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++; }).observe({ entryTypes: ['gc'] });
@@ -78,7 +78,7 @@ const burst = () => { const ring = new Array(20000); for (let i = 0; i < 2e6; i+
 const tick = () => new Promise((r) => setTimeout(r, 50));
 const count = async () => { await tick(); major = 0; burst(); await tick(); return major; };
 const plain = await count();
-const restore = bulkTransferHeap();
+const restore = bulkHeap();
 const bulk = await count();
 restore();
 const after = await count();
@@ -92,6 +92,6 @@ console.log(JSON.stringify({ plain, bulk, after, live: live.length }));
   });
   const { plain, bulk, after } = JSON.parse(r) as { plain: number; bulk: number; after: number };
   assert.ok(plain >= 6, `the burst needs full collections under the engine flags (${r})`);
-  assert.ok(bulk * 2 <= plain, `at most half as many with bulkTransferHeap (${r})`);
+  assert.ok(bulk * 2 <= plain, `at most half as many with bulkHeap (${r})`);
   assert.ok(after * 3 >= plain * 2, `about as many again once the default is back (${r})`);
 });

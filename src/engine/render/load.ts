@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
+import { bulkHeap } from '../../lib/tuned-heap.ts';
 import { entryFromLine, type Entry } from '../entry.ts';
 import { manifestRoot } from '../manifest.ts';
 import type { Git } from '../store/git.ts';
@@ -14,6 +15,16 @@ import type { SiteInput, SiteVersion } from './types.ts';
 const runsRoot = '.workspace-backup/runs';
 
 export async function loadSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {
+  // The heap grows to hundreds of MB here, nearly all of it live: see bulkHeap.
+  const heapDefault = bulkHeap();
+  try {
+    return await readSiteInput(git, ref, opts);
+  } finally {
+    heapDefault();
+  }
+}
+
+async function readSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {
   const commit = await git.resolve(ref);
   if (!commit) throw new Error(`${ref} is not a commit in ${git.dir}: nothing to render (has a backup run yet?)`);
   // The history is git's work (tree diffs, in processes of their own): it runs while the manifests are read here.
