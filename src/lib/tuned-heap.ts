@@ -31,8 +31,10 @@ export const bulkTransferFrom = 5000;
  * its peak RSS from 260–265 to 299–303 MiB.
  */
 export function bulkHeap(): () => void {
-  // Started with a growth of its own (node --heap-growing-percent=…): that one stays.
-  if ([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--heap-growing-percent'))) return () => {};
+  // Only under --optimize-for-size (V8's own growth, without it, is already larger); and a growth given at launch
+  // (node --heap-growing-percent=…) stays.
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (!flags.includes('--optimize-for-size') || flags.some((a) => a.startsWith('--heap-growing-percent'))) return () => {};
   setFlagsFromString('--heap-growing-percent=50');
   return () => setFlagsFromString('--heap-growing-percent=0');
 }

@@ -2,7 +2,8 @@
 // same arguments and environment, its exit code comes back, and a SIGTERM sent to the parent reaches it.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -94,4 +95,26 @@ console.log(JSON.stringify({ plain, bulk, after, live: live.length }));
   assert.ok(plain >= 6, `the burst needs full collections under the engine flags (${r})`);
   assert.ok(bulk * 2 <= plain, `at most half as many with bulkHeap (${r})`);
   assert.ok(after * 3 >= plain * 2, `about as many again once the default is back (${r})`);
+});
+
+test('bulkHeap leaves the heap alone without --optimize-for-size, and keeps a growth given at launch', async () => {
+  // V8 cannot be asked a flag's value, so the probe records the module's calls to setFlagsFromString.
+  const dir = await tempDir('wb-heap-');
+  const file = join(dir, 'probe.mjs');
+  await writeFile(file, `import v8 from 'node:v8';
+const calls = [];
+const original = v8.setFlagsFromString;
+v8.setFlagsFromString = (f) => { calls.push(f); return original(f); };
+(await import('node:module')).syncBuiltinESMExports();
+const { bulkHeap } = await import(${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))});
+bulkHeap()();
+console.log(JSON.stringify(calls));
+`);
+  const calls = async (flags: string[]) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [...flags, file]);
+    return JSON.parse(stdout) as string[];
+  };
+  assert.deepEqual(await calls(tunedHeapFlags), ['--heap-growing-percent=50', '--heap-growing-percent=0']);
+  assert.deepEqual(await calls([]), []);
+  assert.deepEqual(await calls([...tunedHeapFlags, '--heap-growing-percent=30']), []);
 });
