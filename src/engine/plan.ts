@@ -125,9 +125,9 @@ export function planChanges(prev: Map<string, Entry>, listing: Listing, paths: M
   };
 
   // Folders first, top-down by path depth, so movedDirs is known before their contents are planned.
-  // Each item's rank computed once, not in every comparison (a path split twice per comparison: 30 MB of garbage per 20,000 documents).
-  const rank = new Map([...itemsById.values()].map((i) => [i, kindRank(i) * 65536 + depth(paths.get(i.id)!)]));
-  const ordered = [...itemsById.values()].sort((a, b) => rank.get(a)! - rank.get(b)!);
+  // Each item's depth computed once, not in every comparison (a path split twice per comparison: 30 MB of garbage per 20,000 documents).
+  const depthOf = new Map([...itemsById.values()].map((i) => [i, depth(paths.get(i.id)!)]));
+  const ordered = [...itemsById.values()].sort((a, b) => kindRank(a) - kindRank(b) || depthOf.get(a)! - depthOf.get(b)!);
   for (const item of ordered) {
     if (listing.failed.has(item.containerId)) continue;
     listed.add(item.id);
@@ -187,11 +187,8 @@ function kindRank(i: Item): number {
   return i.kind === 'folder' ? 0 : 1;
 }
 
-/** Path depth (segments), at most 65,535 so that kindRank can weigh more. */
 function depth(p: string): number {
-  let n = 1;
-  for (let i = p.indexOf('/'); i !== -1 && n < 65535; i = p.indexOf('/', i + 1)) n++;
-  return n;
+  return p.split('/').length;
 }
 
 /** Counts of a plan's changes by type, for reports and summaries. Moves caused by a folder's move count once, as that folder's. */

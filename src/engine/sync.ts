@@ -7,7 +7,7 @@ import { AuthError, ConfigError, DiskFullError, diskFullError, isDiskFull, Servi
 import { crashPoint } from '../lib/crash-point.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
-import { bulkTransferFrom, bulkHeap } from '../lib/tuned-heap.ts';
+import { bulkTransferFrom, withBulkHeap } from '../lib/tuned-heap.ts';
 import { entryToLine, type Entry } from './entry.ts';
 import { manifestPath, readManifests, renderManifest } from './manifest.ts';
 import type { Connector, Container, Item, Person } from './model.ts';
@@ -243,7 +243,6 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       containerNames: new Map(listing.containers.map((c) => [c.id, c.name])),
     });
     const at = now();
-    let heapDefault: (() => void) | undefined;
     try {
       applyEntryChanges(plan.changes, next, paths, source, at);
       await commitMoves(store, plan.changes, next, at);
@@ -269,49 +268,48 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
         log.warn(`could not back up ${change.path} (document ${item.id}): ${(e as Error).message}`);
       };
       // Many downloads (an initial backup): V8 may let its old generation grow meanwhile (tuned-heap.ts).
-      if (jobs.length >= bulkTransferFrom) heapDefault = bulkHeap();
-      await runPool(jobs, opts.concurrency ?? 4, { release: true }, async (change) => {
-        if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
-          counts.skipped++;
-          await settle(change);
-          return;
-        }
-        let got: Downloaded;
-        try {
-          got = await downloadToTemp(connector, change.item!, {
-            tempDir,
-            retry: { ...defaultRetry, ...opts.retry },
-            onBytes: (n) => {
-              bytesDownloaded += n;
-            },
-          });
-          report.documentsDownloaded++;
-        } catch (e) {
-          failed(change, e);
-          finished();
-          await settle(change);
-          return;
-        }
-        await storing.add(async () => {
+      await withBulkHeap(async () => {
+        await runPool(jobs, opts.concurrency ?? 4, { release: true }, async (change) => {
+          if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+            counts.skipped++;
+            await settle(change);
+            return;
+          }
+          let got: Downloaded;
           try {
-            await store.putDocument(change, got, source);
-            if (change.type === 'new') report.documents.added++;
-            else if (change.type === 'modified') report.documents.changed++;
+            got = await downloadToTemp(connector, change.item!, {
+              tempDir,
+              retry: { ...defaultRetry, ...opts.retry },
+              onBytes: (n) => {
+                bytesDownloaded += n;
+              },
+            });
+            report.documentsDownloaded++;
           } catch (e) {
             failed(change, e);
-          } finally {
-            if (got.file) await rm(got.file, { force: true });
-            // Stored or failed: the listed item is not needed any more (its entry holds what stays).
-            change.item = undefined;
-            change.prev = undefined;
             finished();
+            await settle(change);
+            return;
           }
-          await settle(change);
-        }, got.size);
-      });
-      await storing.drain();
-      heapDefault?.();
-      heapDefault = undefined;
+          await storing.add(async () => {
+            try {
+              await store.putDocument(change, got, source);
+              if (change.type === 'new') report.documents.added++;
+              else if (change.type === 'modified') report.documents.changed++;
+            } catch (e) {
+              failed(change, e);
+            } finally {
+              if (got.file) await rm(got.file, { force: true });
+              // Stored or failed: the listed item is not needed any more (its entry holds what stays).
+              change.item = undefined;
+              change.prev = undefined;
+              finished();
+            }
+            await settle(change);
+          }, got.size);
+        });
+        await storing.drain();
+      }, jobs.length >= bulkTransferFrom);
       await store.mergeLanes();
 
       await store.commitBulkAdds();
@@ -351,7 +349,6 @@ async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       store.abort();
       throw e;
     } finally {
-      heapDefault?.();
       await rm(tempDir, { recursive: true, force: true });
     }
 

@@ -40,6 +40,24 @@ export function bulkHeap(): () => void {
 }
 
 /**
+ * Runs `work` (sync or async) with bulkHeap, when `when`, and puts the default back once it has ended, however it
+ * ended.
+ */
+export function withBulkHeap<T>(work: () => T, when = true): T {
+  const restore = when ? bulkHeap() : () => {};
+  let result: T;
+  try {
+    result = work();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
+}
+
+/**
  * For an entry point that node starts without our flags (the GitHub Action: `runs.using: node24` takes no node
  * options): runs `script` again in a child node with them, passing stdio, environment, arguments and SIGINT/SIGTERM
  * through, and resolves to the child's exit code. Resolves to undefined when this process already has the flags (it

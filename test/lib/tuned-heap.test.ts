@@ -118,3 +118,29 @@ console.log(JSON.stringify(calls));
   assert.deepEqual(await calls([]), []);
   assert.deepEqual(await calls([...tunedHeapFlags, '--heap-growing-percent=30']), []);
 });
+
+test('withBulkHeap puts the default back after sync and async work, thrown or not, and does nothing when not asked', async () => {
+  const dir = await tempDir('wb-heap-');
+  const file = join(dir, 'probe.mjs');
+  await writeFile(file, `import v8 from 'node:v8';
+const calls = [];
+const original = v8.setFlagsFromString;
+v8.setFlagsFromString = (f) => { calls.push(f); return original(f); };
+(await import('node:module')).syncBuiltinESMExports();
+const { withBulkHeap } = await import(${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))});
+const seen = [];
+seen.push(withBulkHeap(() => calls.length));
+try { withBulkHeap(() => { throw new Error('sync'); }); } catch (e) { seen.push(e.message); }
+seen.push(await withBulkHeap(async () => { await new Promise((r) => setTimeout(r, 5)); return calls.length; }));
+await withBulkHeap(async () => { throw new Error('async'); }).catch((e) => seen.push(e.message));
+seen.push(withBulkHeap(() => 'skipped', false));
+console.log(JSON.stringify({ calls, seen }));
+`);
+  const { stdout } = await promisify(execFile)(process.execPath, [...tunedHeapFlags, file]);
+  const { calls, seen } = JSON.parse(stdout) as { calls: string[]; seen: unknown[] };
+  const set = '--heap-growing-percent=50';
+  const reset = '--heap-growing-percent=0';
+  // Each piece of work ran with the growth set (1, 5: the calls made by the time it ran) and was followed by a reset.
+  assert.deepEqual(seen, [1, 'sync', 5, 'async', 'skipped']);
+  assert.deepEqual(calls, [set, reset, set, reset, set, reset, set, reset]);
+});

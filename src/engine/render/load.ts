@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
-import { bulkHeap } from '../../lib/tuned-heap.ts';
+import { withBulkHeap } from '../../lib/tuned-heap.ts';
 import { entryFromLine, type Entry } from '../entry.ts';
 import { manifestRoot } from '../manifest.ts';
 import type { Git } from '../store/git.ts';
@@ -14,14 +14,9 @@ import type { SiteInput, SiteVersion } from './types.ts';
 
 const runsRoot = '.workspace-backup/runs';
 
-export async function loadSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {
+export function loadSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {
   // The heap grows to hundreds of MB here, nearly all of it live: see bulkHeap.
-  const heapDefault = bulkHeap();
-  try {
-    return await readSiteInput(git, ref, opts);
-  } finally {
-    heapDefault();
-  }
+  return withBulkHeap(() => readSiteInput(git, ref, opts));
 }
 
 async function readSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import MiniSearch from 'minisearch';
-import { bulkHeap } from '../../lib/tuned-heap.ts';
+import { withBulkHeap } from '../../lib/tuned-heap.ts';
 import { contentLinks } from './links.ts';
 import { buildSite, type SearchDoc } from './model.ts';
 import { Writer, type FileState } from './page-files.ts';
@@ -29,13 +29,7 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
   const dir = templatesDir();
   const out = resolve(outDir);
   // Like loading the input, building the model only adds live objects (bulkHeap).
-  const heapDefault = bulkHeap();
-  let model: ReturnType<typeof buildSite>;
-  try {
-    model = buildSite(input, contentLinks(input.links, out));
-  } finally {
-    heapDefault();
-  }
+  const model = withBulkHeap(() => buildSite(input, contentLinks(input.links, out)));
 
   // Assets: the site's own CSS and JS, and MiniSearch's browser build (no CDN: the site works offline).
   const css = await readFile(join(dir, 'assets', 'site.css'));
