@@ -97,8 +97,12 @@ console.log(JSON.stringify({ plain, bulk, after, live: live.length }));
   assert.ok(after * 3 >= plain * 2, `about as many again once the default is back (${r})`);
 });
 
-test('bulkHeap leaves the heap alone without --optimize-for-size, and keeps a growth given at launch', async () => {
-  // V8 cannot be asked a flag's value, so the probe records the module's calls to setFlagsFromString.
+/**
+ * Runs `body` in a child node started with `flags`, with tuned-heap.ts's bulkHeap and withBulkHeap in scope and its
+ * calls to v8.setFlagsFromString recorded in `calls` (V8 cannot be asked a flag's value); returns what body prints as
+ * JSON.
+ */
+async function flagProbe(flags: string[], body: string): Promise<unknown> {
   const dir = await tempDir('wb-heap-');
   const file = join(dir, 'probe.mjs');
   await writeFile(file, `import v8 from 'node:v8';
@@ -106,38 +110,28 @@ const calls = [];
 const original = v8.setFlagsFromString;
 v8.setFlagsFromString = (f) => { calls.push(f); return original(f); };
 (await import('node:module')).syncBuiltinESMExports();
-const { bulkHeap } = await import(${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))});
-bulkHeap()();
-console.log(JSON.stringify(calls));
+const { bulkHeap, withBulkHeap } = await import(${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))});
+${body}
 `);
-  const calls = async (flags: string[]) => {
-    const { stdout } = await promisify(execFile)(process.execPath, [...flags, file]);
-    return JSON.parse(stdout) as string[];
-  };
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, file]);
+  return JSON.parse(stdout) as unknown;
+}
+
+test('bulkHeap leaves the heap alone without --optimize-for-size, and keeps a growth given at launch', async () => {
+  const calls = (flags: string[]) => flagProbe(flags, 'bulkHeap()();\nconsole.log(JSON.stringify(calls));');
   assert.deepEqual(await calls(tunedHeapFlags), ['--heap-growing-percent=50', '--heap-growing-percent=0']);
   assert.deepEqual(await calls([]), []);
   assert.deepEqual(await calls([...tunedHeapFlags, '--heap-growing-percent=30']), []);
 });
 
 test('withBulkHeap puts the default back after sync and async work, thrown or not, and does nothing when not asked', async () => {
-  const dir = await tempDir('wb-heap-');
-  const file = join(dir, 'probe.mjs');
-  await writeFile(file, `import v8 from 'node:v8';
-const calls = [];
-const original = v8.setFlagsFromString;
-v8.setFlagsFromString = (f) => { calls.push(f); return original(f); };
-(await import('node:module')).syncBuiltinESMExports();
-const { withBulkHeap } = await import(${JSON.stringify(join(repoRoot, 'src/lib/tuned-heap.ts'))});
-const seen = [];
+  const { calls, seen } = (await flagProbe(tunedHeapFlags, `const seen = [];
 seen.push(withBulkHeap(() => calls.length));
 try { withBulkHeap(() => { throw new Error('sync'); }); } catch (e) { seen.push(e.message); }
 seen.push(await withBulkHeap(async () => { await new Promise((r) => setTimeout(r, 5)); return calls.length; }));
 await withBulkHeap(async () => { throw new Error('async'); }).catch((e) => seen.push(e.message));
 seen.push(withBulkHeap(() => 'skipped', false));
-console.log(JSON.stringify({ calls, seen }));
-`);
-  const { stdout } = await promisify(execFile)(process.execPath, [...tunedHeapFlags, file]);
-  const { calls, seen } = JSON.parse(stdout) as { calls: string[]; seen: unknown[] };
+console.log(JSON.stringify({ calls, seen }));`)) as { calls: string[]; seen: unknown[] };
   const set = '--heap-growing-percent=50';
   const reset = '--heap-growing-percent=0';
   // Each piece of work ran with the growth set (1, 5: the calls made by the time it ran) and was followed by a reset.
