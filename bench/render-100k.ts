@@ -48,8 +48,8 @@ function synthetic(): SiteInput {
     if (d % 97 === 0) e.deletedAt = '2026-06-01T00:00:00Z';
     entries.push(e);
     history.set(e.id, [
-      { commit: (d * 2 + 1).toString(16).padStart(40, '0'), date: second, author: people[d % 5]!, message: `Update ${name} (version 2)`, size, path: e.path, change: 'content' },
-      { commit: (d * 2).toString(16).padStart(40, '0'), date: first, author: people[(d + 1) % 5]!, message: `Add ${name} (version 1)`, size: size - 100, path: e.path, change: 'content' },
+      { commit: (d * 2 + 1).toString(16).padStart(40, '0'), date: second, author: people[d % 5]!, size, path: e.path, change: 'content' },
+      { commit: (d * 2).toString(16).padStart(40, '0'), date: first, author: people[(d + 1) % 5]!, size: size - 100, path: e.path, change: 'content' },
     ]);
   }
   return { title: 'Projectplace backup', entries, history, runs: [], generatedAt: '2026-11-23T00:00:00Z', links: { mode: 'github', repoUrl: 'https://github.com/example/backup', branch: 'main' } };
@@ -76,7 +76,7 @@ try {
     e.modifiedAt = '2026-11-22T12:00:00Z';
     e.version = '3';
     e.size = (e.size ?? 0) + 10;
-    input.history.get(e.id)!.unshift({ commit: 'f'.repeat(39) + String(k), date: e.modifiedAt, author: 'Ann Admin', message: `Update ${e.name} (version 3)`, size: e.size, path: e.path, change: 'content' });
+    input.history.get(e.id)!.unshift({ commit: 'f'.repeat(39) + String(k), date: e.modifiedAt, author: 'Ann Admin', size: e.size, path: e.path, change: 'content' });
   }
   input.generatedAt = '2026-11-23T01:00:00Z';
   t = performance.now();

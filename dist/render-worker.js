@@ -4110,7 +4110,7 @@ var require_filters = __commonJS({
       return arr;
     }
     _exports.reverse = reverse;
-    function round(val, precision, method) {
+    function round2(val, precision, method) {
       precision = precision || 0;
       var factor = Math.pow(10, precision);
       var rounder;
@@ -4123,7 +4123,7 @@ var require_filters = __commonJS({
       }
       return rounder(val * factor) / factor;
     }
-    _exports.round = round;
+    _exports.round = round2;
     function slice(arr, slices, fillWith) {
       var sliceLength = Math.floor(arr.length / slices);
       var extra = arr.length % slices;
@@ -4674,11 +4674,11 @@ var require_globals = __commonJS({
         }
       };
     }
-    function _joiner(sep) {
-      sep = sep || ",";
+    function _joiner(sep2) {
+      sep2 = sep2 || ",";
       var first = true;
       return function() {
-        var val = first ? "" : sep;
+        var val = first ? "" : sep2;
         first = false;
         return val;
       };
@@ -4708,8 +4708,8 @@ var require_globals = __commonJS({
         cycler: function cycler() {
           return _cycler(Array.prototype.slice.call(arguments));
         },
-        joiner: function joiner(sep) {
-          return _joiner(sep);
+        joiner: function joiner(sep2) {
+          return _joiner(sep2);
         }
       };
     }
@@ -4722,7 +4722,7 @@ var require_express_app = __commonJS({
   "node_modules/nunjucks/src/express-app.js"(exports, module) {
     "use strict";
     var path = __require("path");
-    module.exports = function express(env2, app) {
+    module.exports = function express(env, app) {
       function NunjucksView(name, opts) {
         this.name = name;
         this.path = name;
@@ -4736,11 +4736,11 @@ var require_express_app = __commonJS({
         }
       }
       NunjucksView.prototype.render = function render(opts, cb) {
-        env2.render(this.name, opts, cb);
+        env.render(this.name, opts, cb);
       };
       app.set("view", NunjucksView);
-      app.set("nunjucksEnv", env2);
-      return env2;
+      app.set("nunjucksEnv", env);
+      return env;
     };
   }
 });
@@ -4787,7 +4787,7 @@ var require_environment = __commonJS({
     var noopTmplSrc = {
       type: "code",
       obj: {
-        root: function root(env2, context, frame, runtime, cb) {
+        root: function root(env, context, frame, runtime, cb) {
           try {
             cb(null, "");
           } catch (e) {
@@ -5045,9 +5045,9 @@ var require_environment = __commonJS({
         return _Obj.apply(this, arguments) || this;
       }
       var _proto2 = Context2.prototype;
-      _proto2.init = function init(ctx, blocks, env2) {
+      _proto2.init = function init(ctx, blocks, env) {
         var _this4 = this;
-        this.env = env2 || new Environment();
+        this.env = env || new Environment();
         this.ctx = lib.extend({}, ctx);
         this.blocks = {};
         this.exported = [];
@@ -5079,14 +5079,14 @@ var require_environment = __commonJS({
         }
         return this.blocks[name][0];
       };
-      _proto2.getSuper = function getSuper(env2, name, block, frame, runtime, cb) {
+      _proto2.getSuper = function getSuper(env, name, block, frame, runtime, cb) {
         var idx = lib.indexOf(this.blocks[name] || [], block);
         var blk = this.blocks[name][idx + 1];
         var context = this;
         if (idx === -1 || !blk) {
           throw new Error('no super block available for "' + name + '"');
         }
-        blk(env2, context, frame, runtime, cb);
+        blk(env, context, frame, runtime, cb);
       };
       _proto2.addExport = function addExport(name) {
         this.exported.push(name);
@@ -5107,8 +5107,8 @@ var require_environment = __commonJS({
         return _Obj2.apply(this, arguments) || this;
       }
       var _proto3 = Template2.prototype;
-      _proto3.init = function init(src, env2, path, eagerCompile) {
-        this.env = env2 || new Environment();
+      _proto3.init = function init(src, env, path, eagerCompile) {
+        this.env = env || new Environment();
         if (lib.isObject(src)) {
           switch (src.type) {
             case "code":
@@ -5253,19 +5253,19 @@ var require_environment = __commonJS({
 var require_precompile_global = __commonJS({
   "node_modules/nunjucks/src/precompile-global.js"(exports, module) {
     "use strict";
-    function precompileGlobal(templates2, opts) {
-      var out2 = "";
+    function precompileGlobal(templates, opts) {
+      var out = "";
       opts = opts || {};
-      for (var i = 0; i < templates2.length; i++) {
-        var name = JSON.stringify(templates2[i].name);
-        var template = templates2[i].template;
-        out2 += "(function() {(window.nunjucksPrecompiled = window.nunjucksPrecompiled || {})[" + name + "] = (function() {\n" + template + "\n})();\n";
+      for (var i = 0; i < templates.length; i++) {
+        var name = JSON.stringify(templates[i].name);
+        var template = templates[i].template;
+        out += "(function() {(window.nunjucksPrecompiled = window.nunjucksPrecompiled || {})[" + name + "] = (function() {\n" + template + "\n})();\n";
         if (opts.asFunction) {
-          out2 += "return function(ctx, cb) { return nunjucks.render(" + name + ", ctx, cb); }\n";
+          out += "return function(ctx, cb) { return nunjucks.render(" + name + ", ctx, cb); }\n";
         }
-        out2 += "})();\n";
+        out += "})();\n";
       }
-      return out2;
+      return out;
     }
     module.exports = precompileGlobal;
   }
@@ -5294,23 +5294,23 @@ var require_precompile = __commonJS({
     function precompileString(str, opts) {
       opts = opts || {};
       opts.isString = true;
-      var env2 = opts.env || new Environment([]);
+      var env = opts.env || new Environment([]);
       var wrapper = opts.wrapper || precompileGlobal;
       if (!opts.name) {
         throw new Error('the "name" option is required when compiling a string');
       }
-      return wrapper([_precompile(str, opts.name, env2)], opts);
+      return wrapper([_precompile(str, opts.name, env)], opts);
     }
     function precompile(input, opts) {
       opts = opts || {};
-      var env2 = opts.env || new Environment([]);
+      var env = opts.env || new Environment([]);
       var wrapper = opts.wrapper || precompileGlobal;
       if (opts.isString) {
         return precompileString(input, opts);
       }
       var pathStats = fs.existsSync(input) && fs.statSync(input);
       var precompiled = [];
-      var templates2 = [];
+      var templates = [];
       function addTemplates(dir) {
         fs.readdirSync(dir).forEach(function(file) {
           var filepath = path.join(dir, file);
@@ -5322,18 +5322,18 @@ var require_precompile = __commonJS({
               addTemplates(filepath);
             }
           } else if (match(subpath, opts.include)) {
-            templates2.push(filepath);
+            templates.push(filepath);
           }
         });
       }
       if (pathStats.isFile()) {
-        precompiled.push(_precompile(fs.readFileSync(input, "utf-8"), opts.name || input, env2));
+        precompiled.push(_precompile(fs.readFileSync(input, "utf-8"), opts.name || input, env));
       } else if (pathStats.isDirectory()) {
         addTemplates(input);
-        for (var i = 0; i < templates2.length; i++) {
-          var name = templates2[i].replace(path.join(input, "/"), "");
+        for (var i = 0; i < templates.length; i++) {
+          var name = templates[i].replace(path.join(input, "/"), "");
           try {
-            precompiled.push(_precompile(fs.readFileSync(templates2[i], "utf-8"), name, env2));
+            precompiled.push(_precompile(fs.readFileSync(templates[i], "utf-8"), name, env));
           } catch (e) {
             if (opts.force) {
               console.error(e);
@@ -5345,14 +5345,14 @@ var require_precompile = __commonJS({
       }
       return wrapper(precompiled, opts);
     }
-    function _precompile(str, name, env2) {
-      env2 = env2 || new Environment([]);
-      var asyncFilters = env2.asyncFilters;
-      var extensions = env2.extensionsList;
+    function _precompile(str, name, env) {
+      env = env || new Environment([]);
+      var asyncFilters = env.asyncFilters;
+      var extensions = env.extensionsList;
       var template;
       name = name.replace(/\\/g, "/");
       try {
-        template = compiler.compile(str, asyncFilters, extensions, name, env2.opts);
+        template = compiler.compile(str, asyncFilters, extensions, name, env.opts);
       } catch (err) {
         throw _prettifyError(name, false, err);
       }
@@ -5710,11 +5710,11 @@ var require_nunjucks = __commonJS({
       reset: function reset() {
         e = void 0;
       },
-      compile: function compile(src, env2, path, eagerCompile) {
+      compile: function compile(src, env, path, eagerCompile) {
         if (!e) {
           configure();
         }
-        return new Template(src, env2, path, eagerCompile);
+        return new Template(src, env, path, eagerCompile);
       },
       render: function render(name, ctx, cb) {
         if (!e) {
@@ -5737,21 +5737,632 @@ var require_nunjucks = __commonJS({
 // src/engine/render/worker.ts
 import { parentPort, workerData } from "node:worker_threads";
 
+// src/engine/render/shard-render.ts
+import { hash as digest } from "node:crypto";
+
+// src/engine/render/links.ts
+import { relative, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+function encodePath(path) {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+function cachedEncoder() {
+  const dirs = /* @__PURE__ */ new Map();
+  return (path) => {
+    const cut = path.lastIndexOf("/");
+    if (cut === -1) return encodeURIComponent(path);
+    const dir = path.slice(0, cut);
+    let enc = dirs.get(dir);
+    if (enc === void 0) {
+      enc = encodePath(dir);
+      dirs.set(dir, enc);
+    }
+    return `${enc}/${encodeURIComponent(path.slice(cut + 1))}`;
+  };
+}
+function contentLinks(links, outDir) {
+  if (links.mode === "github") {
+    const base = links.repoUrl.replace(/\/+$/, "");
+    if (!/^https?:\/\/[^\s/]+\//.test(base + "/")) throw new Error(`links.repoUrl is ${JSON.stringify(links.repoUrl)}; expected https://github.com/<owner>/<repo>`);
+    const branch = encodePath(links.branch);
+    return {
+      relative: false,
+      file: (p) => `${base}/blob/${branch}/${p}`,
+      folder: (p) => `${base}/tree/${branch}/${p}`,
+      history: (p) => `${base}/commits/${branch}/${p}`,
+      version: (c, p) => `${base}/blob/${encodeURIComponent(c)}/${p}`
+    };
+  }
+  const rel = relative(outDir, links.repoDir);
+  const prefix = /^[A-Za-z]:/.test(rel) || rel.startsWith("\\\\") ? pathToFileURL(links.repoDir).href + "/" : rel === "" ? "" : encodePath(rel.split(sep).join("/")) + "/";
+  return {
+    relative: !prefix.startsWith("file:"),
+    file: (p) => prefix + p,
+    folder: (p) => prefix + p + "/",
+    history: () => void 0,
+    version: () => void 0
+  };
+}
+
+// src/engine/render/model.ts
+import { createHash } from "node:crypto";
+
+// src/engine/render/format.ts
+function formatBytes(n) {
+  if (n === void 0 || !Number.isFinite(n)) return "\u2014";
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+var utcIso = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$/;
+function dateKey(iso) {
+  if (!iso) return "";
+  if (utcIso.test(iso)) return iso.length >= 19 && iso[16] === ":" ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 16)}:00Z`;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : `${d.toISOString().slice(0, 19)}Z`;
+}
+function formatDate(iso) {
+  if (!iso) return "";
+  const k = dateKey(iso);
+  return k ? `${k.slice(0, 10)} ${k.slice(11, 16)} UTC` : iso;
+}
+function shortCommit(sha) {
+  return sha.slice(0, 10);
+}
+
+// src/engine/render/charts.ts
+var W = 100;
+var H = 40;
+function growthChart(events, end, samples = 60) {
+  if (events.length === 0) return void 0;
+  const sorted = [...events].sort((a, b) => a.t - b.t);
+  const start = sorted[0].t;
+  const stop = Math.max(end, sorted[sorted.length - 1].t, start + 864e5);
+  const points = [];
+  let i = 0;
+  let docs = 0;
+  let bytes = 0;
+  for (let s = 0; s <= samples; s++) {
+    const t = start + (stop - start) * s / samples;
+    while (i < sorted.length && sorted[i].t <= t) {
+      docs += sorted[i].docs;
+      bytes += sorted[i].bytes;
+      i++;
+    }
+    points.push({ t, docs, bytes });
+  }
+  const maxDocs = Math.max(1, ...points.map((p) => p.docs));
+  const maxBytes = Math.max(1, ...points.map((p) => p.bytes));
+  const line = (f, max) => points.map((p, k) => `${round(k / samples * W)},${round(H - Math.max(0, f(p)) / max * (H - 1))}`).join(" ");
+  const bytesLine = line((p) => p.bytes, maxBytes);
+  const docsLine = line((p) => p.docs, maxDocs);
+  const last = points[points.length - 1];
+  return {
+    bytesLine,
+    docsLine,
+    bytesArea: `0,${H} ${bytesLine} ${W},${H}`,
+    docsArea: `0,${H} ${docsLine} ${W},${H}`,
+    from: new Date(start).toISOString().slice(0, 10),
+    to: new Date(stop).toISOString().slice(0, 10),
+    maxBytes: formatBytes(maxBytes),
+    maxDocs: String(maxDocs),
+    nowBytes: formatBytes(last.bytes),
+    nowDocs: String(last.docs)
+  };
+}
+function round(n) {
+  return Math.round(n * 100) / 100;
+}
+
+// src/lib/log.ts
+import { format } from "node:util";
+var secrets = /* @__PURE__ */ new Set();
+function maskSecrets(text) {
+  if (secrets.size === 0) return text;
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (out.includes(s)) out = out.split(s).join("***");
+  }
+  return out.replace(/(oauth_signature=")[^"]*"/gi, '$1***"').replace(/(oauth_signature=)[^&\s"]+/gi, "$1***").replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1***");
+}
+var defaultSink = (level, line) => {
+  const stream = level === "info" || level === "debug" ? process.stdout : process.stderr;
+  stream.write(line + "\n");
+};
+var Logger = class {
+  #sink;
+  #debug;
+  constructor(opts = {}) {
+    this.#sink = opts.sink ?? defaultSink;
+    this.#debug = opts.debug ?? false;
+  }
+  get debugEnabled() {
+    return this.#debug;
+  }
+  #emit(level, args) {
+    this.#sink(level, maskSecrets(format(...args)));
+  }
+  debug(...args) {
+    if (this.#debug) this.#emit("debug", args);
+  }
+  info(...args) {
+    this.#emit("info", args);
+  }
+  warn(...args) {
+    this.#emit("warn", args);
+  }
+  error(...args) {
+    this.#emit("error", args);
+  }
+};
+var silentLogger = new Logger({ sink: () => {
+} });
+
+// src/engine/render/relations.ts
+var nodeSources = /* @__PURE__ */ new Set(["damas"]);
+
+// src/engine/render/sources.ts
+var labels = {
+  projectplace: { name: "Projectplace", one: "Workspace", plural: "Workspaces" },
+  prosonata: { name: "ProSonata", one: "Resource", plural: "Resources" },
+  // damas has no containers of its own: the backup groups nodes by the first segment of their ids, a project-like
+  // top folder, plus _objects (ObjectId nodes) and _top (one-segment ids), each a top folder under damas/ (layout.ts).
+  damas: { name: "damas", one: "Top folder", plural: "Top folders" },
+  pivotal: { name: "Pivotal Tracker", one: "Project", plural: "Projects" }
+};
+function sourceLabel(source, rootFolder) {
+  return labels[source] ?? { name: rootFolder || source, one: "Workspace", plural: "Workspaces" };
+}
+
+// src/engine/render/model.ts
+var pageIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+function documentPageFile(stem) {
+  let h = 2166136261;
+  for (let i = 0; i < stem.length; i++) h = Math.imul(h ^ stem.charCodeAt(i), 16777619);
+  return `d/${(h >>> 0 & 255).toString(16).padStart(2, "0")}/${stem}.html`;
+}
+function pageStem(e, shared) {
+  if (pageIdPattern.test(e.id) && !shared.has(e.id)) return e.id;
+  return "~" + createHash("sha256").update(`${e.source}\0${e.id}`).digest("hex").slice(0, 20);
+}
+function visible(s) {
+  return /[\u0000-\u001f\u007f]/.test(s) ? s.replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === "\x7F" ? 9249 : 9216 + c.charCodeAt(0))) : s;
+}
+function shown(e) {
+  const name = visible(e.name);
+  const by = e.modifier && visible(e.modifier.name);
+  if (name === e.name && by === e.modifier?.name) return e;
+  return { ...e, name, ...e.modifier ? { modifier: { ...e.modifier, name: by } } : {} };
+}
+var recentLimit = 500;
+function docRows(docInfo, holder, relFile) {
+  return (d, root, withLocation = false) => {
+    const info = docInfo.get(d);
+    const node = holder.get(d);
+    return {
+      name: d.name,
+      href: root + info.page,
+      fileHref: relFile(info.enc, root),
+      size: d.size ?? -1,
+      sizeText: formatBytes(d.size),
+      modKey: dateKey(info.last),
+      mod: formatDate(info.last),
+      by: info.lastBy,
+      versions: info.contentVersions,
+      deleted: formatDate(d.deletedAt),
+      deletedKey: dateKey(d.deletedAt),
+      lfs: d.lfs ?? false,
+      ...withLocation && node ? { location: node.location, locationHref: root + node.page } : {}
+    };
+  };
+}
+function buildShard(shard, globals, links) {
+  const entriesIn = shard.entries.map(shown);
+  const shared = new Set(globals.sharedIds);
+  const name = (e) => pageStem(e, shared);
+  const search = [];
+  const encode = cachedEncoder();
+  const relFile = (enc, root) => links.relative ? root + links.file(enc) : links.file(enc);
+  const relFolder = (enc, root) => links.relative ? root + links.folder(enc) : links.folder(enc);
+  const generatedAt = Date.parse(globals.generatedAt) || Date.now();
+  const allLabel = globals.allLabel;
+  const bySource = /* @__PURE__ */ new Map();
+  for (const e of entriesIn) {
+    const list = bySource.get(e.source);
+    if (list) list.push(e);
+    else bySource.set(e.source, [e]);
+  }
+  const workspaces = [];
+  const sourceOf = /* @__PURE__ */ new Map();
+  const docInfo = /* @__PURE__ */ new Map();
+  const allDocs = [];
+  for (const [source, entries] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+    const nodes2 = /* @__PURE__ */ new Map();
+    const wsNodes = /* @__PURE__ */ new Map();
+    const mk = (entry, synthetic = false) => {
+      const n = { entry, page: "", folders: [], docs: [], links: [], parent: void 0, workspace: void 0, location: "", stats: { docs: 0, deleted: 0, bytes: 0, last: "" }, synthetic };
+      return n;
+    };
+    for (const e of entries) {
+      if (e.kind === "workspace") {
+        const n = mk(e);
+        n.page = `w/${name(e)}.html`;
+        n.workspace = n;
+        wsNodes.set(e.id, n);
+      }
+    }
+    const workspaceFor = (container, sample) => {
+      let ws = wsNodes.get(container);
+      if (!ws) {
+        const root = sample.path.split("/")[0] ?? source;
+        ws = mk({ source, id: container, kind: "workspace", name: `${sourceLabel(source, root).one} ${container}`, path: `${root}/${container}`, parent: null, container }, true);
+        ws.page = `w/${name(ws.entry)}.html`;
+        ws.workspace = ws;
+        wsNodes.set(container, ws);
+      }
+      return ws;
+    };
+    for (const e of entries) {
+      if (e.kind !== "folder") continue;
+      const n = mk(e);
+      n.page = `f/${name(e)}.html`;
+      nodes2.set(e.id, n);
+    }
+    for (const n of nodes2.values()) {
+      const ws = workspaceFor(n.entry.container, n.entry);
+      n.workspace = ws;
+      const parent = n.entry.parent !== null ? nodes2.get(n.entry.parent) : void 0;
+      n.parent = parent && !createsCycle(n, parent) ? parent : ws;
+      n.parent.folders.push(n);
+    }
+    for (const e of entries) {
+      if (e.kind !== "document" && e.kind !== "link") continue;
+      const ws = workspaceFor(e.container, e);
+      const holder = (e.parent !== null ? nodes2.get(e.parent) : void 0) ?? ws;
+      if (e.kind === "link") holder.links.push(e);
+      else {
+        holder.docs.push(e);
+        allDocs.push({ entry: e, node: holder });
+      }
+    }
+    for (const ws of wsNodes.values()) {
+      workspaces.push(ws);
+      sourceOf.set(ws, source);
+    }
+  }
+  const labelOf = (ws) => sourceLabel(sourceOf.get(ws) ?? ws.entry.source, rootName(ws.entry, sourceOf.get(ws) ?? ""));
+  const containerOf = (ws) => {
+    const l = labelOf(ws);
+    return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
+  };
+  for (const { entry } of allDocs) {
+    const versions = shard.history.get(entry.id) ?? [];
+    const content = versions.filter((v) => v.change !== "move");
+    const latest = content[0];
+    docInfo.set(entry, {
+      page: documentPageFile(name(entry)),
+      enc: encode(entry.path),
+      versions,
+      contentVersions: content.length,
+      last: entry.modifiedAt ?? latest?.date ?? "",
+      lastBy: entry.modifier?.name ?? (latest ? visible(latest.author) : "")
+    });
+  }
+  const refs = shard.refs ?? /* @__PURE__ */ new Map();
+  const nodes = /* @__PURE__ */ new Map();
+  for (const { entry } of allDocs) if (nodeSources.has(entry.source) && !nodes.has(entry.id)) nodes.set(entry.id, entry);
+  const childrenOf = /* @__PURE__ */ new Map();
+  const linksOf = /* @__PURE__ */ new Map();
+  const add = (index, key, id) => {
+    const list = index.get(key);
+    if (list) list.push(id);
+    else index.set(key, [id]);
+  };
+  for (const [id, r] of refs) {
+    if (!nodes.has(id)) continue;
+    if (r.parent !== void 0) add(childrenOf, r.parent, id);
+    if (r.src !== void 0) add(linksOf, r.src, id);
+    if (r.tgt !== void 0 && r.tgt !== r.src) add(linksOf, r.tgt, id);
+  }
+  const nodeRef = (id, root) => {
+    const e = id === void 0 ? void 0 : nodes.get(id);
+    return { label: id === void 0 ? "" : visible(id), href: e ? root + docInfo.get(e).page : "", deleted: formatDate(e?.deletedAt) };
+  };
+  const byTime = (a, b) => {
+    const ta = a.r?.time ?? "";
+    const tb = b.r?.time ?? "";
+    return ta < tb ? -1 : ta > tb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  };
+  const relationsOf = (d, root) => {
+    const own = refs.get(d.id);
+    if (!own) return { read: false };
+    const about = (r) => ({ by: r?.author ? visible(r.author) : "", when: formatDate(r?.time), whenKey: dateKey(r?.time), comment: r?.comment ? visible(r.comment) : "" });
+    const children = (childrenOf.get(d.id) ?? []).map((id) => ({ id, r: refs.get(id) })).sort(byTime).map(({ id, r }) => ({ node: nodeRef(id, root), kind: r?.src !== void 0 || r?.tgt !== void 0 ? "link" : r?.version !== void 0 ? `version ${r.version}` : r?.comment !== void 0 ? "comment" : "node", ...about(r) }));
+    const links2 = (linksOf.get(d.id) ?? []).map((id) => ({ id, r: refs.get(id) })).sort(byTime).map(({ id, r }) => {
+      const outgoing = r?.src === d.id;
+      return { direction: outgoing ? "to" : "from", other: nodeRef(outgoing ? r?.tgt : r?.src, root), link: nodeRef(id, root), ...about(r) };
+    });
+    const isLink = own.src !== void 0 || own.tgt !== void 0;
+    return {
+      read: true,
+      parent: own.parent !== void 0 ? nodeRef(own.parent, root) : void 0,
+      ends: isLink ? { from: nodeRef(own.src, root), to: nodeRef(own.tgt, root) } : void 0,
+      children,
+      links: links2
+    };
+  };
+  const visit = (n, location) => {
+    n.location = location;
+    n.folders.sort((a, b) => byName(a.entry, b.entry));
+    n.docs.sort(byName);
+    n.links.sort(byName);
+    const s = n.stats;
+    for (const d of n.docs) {
+      const info = docInfo.get(d);
+      if (d.deletedAt) s.deleted++;
+      else {
+        s.docs++;
+        s.bytes += d.size ?? 0;
+      }
+      const k = dateKey(info.last);
+      if (k > s.last) s.last = k;
+    }
+    for (const f of n.folders) {
+      visit(f, `${location} / ${f.entry.name}`);
+      s.docs += f.stats.docs;
+      s.deleted += f.stats.deleted;
+      s.bytes += f.stats.bytes;
+      if (f.stats.last > s.last) s.last = f.stats.last;
+    }
+  };
+  for (const ws of workspaces) visit(ws, ws.entry.name);
+  const crumbs = (n, root) => {
+    const chain = [];
+    for (let c = n; c; c = c.parent) chain.unshift(c);
+    const source = n ? sourceOf.get(n.workspace) ?? "" : "";
+    return [
+      { label: allLabel, href: `${root}index.html` },
+      ...source ? [{ label: labelOf(n.workspace).name }] : [],
+      ...chain.map((c) => ({ label: c.entry.name, href: `${root}${c.page}` }))
+    ];
+  };
+  const allDocsHolder = new Map(allDocs.map(({ entry, node }) => [entry, node]));
+  const docRow = docRows(docInfo, allDocsHolder, relFile);
+  const folderRow = (f, root) => ({
+    name: f.entry.name,
+    href: root + f.page,
+    docs: f.stats.docs,
+    deletedDocs: f.stats.deleted,
+    bytes: f.stats.bytes,
+    sizeText: formatBytes(f.stats.bytes),
+    lastKey: f.stats.last,
+    last: formatDate(f.stats.last),
+    deleted: formatDate(f.entry.deletedAt)
+  });
+  const linkRow = (l) => ({ name: l.name, url: l.url ?? "", deleted: formatDate(l.deletedAt), modified: formatDate(l.modifiedAt) });
+  const eventsOf = /* @__PURE__ */ new Map();
+  for (const { entry, node } of allDocs) {
+    const info = docInfo.get(entry);
+    const list = eventsOf.get(node.workspace) ?? [];
+    eventsOf.set(node.workspace, list);
+    const content = info.versions.filter((v) => v.change !== "move");
+    let size = 0;
+    if (content.length === 0) {
+      const t = Date.parse(entry.modifiedAt ?? "");
+      if (Number.isFinite(t)) {
+        size = entry.size ?? 0;
+        list.push({ t, docs: 1, bytes: size });
+      }
+    } else {
+      for (let k = content.length - 1; k >= 0; k--) {
+        const v = content[k];
+        const t = Date.parse(v.date);
+        if (!Number.isFinite(t)) continue;
+        const s = v.size ?? (k === 0 ? entry.size : void 0) ?? size;
+        list.push({ t, docs: k === content.length - 1 ? 1 : 0, bytes: s - size });
+        size = s;
+      }
+    }
+    const del = Date.parse(entry.deletedAt ?? "");
+    if (Number.isFinite(del) && list.length > 0) list.push({ t: del, docs: -1, bytes: -size });
+  }
+  const folderPage = (n) => {
+    const root = "../";
+    const ws = n.workspace;
+    const isWs = n === ws;
+    const context = {
+      root,
+      pageTitle: n.entry.name,
+      crumbs: crumbs(n, root),
+      kind: isWs ? "workspace" : "folder",
+      node: {
+        name: n.entry.name,
+        id: n.entry.id,
+        source: sourceOf.get(ws) ?? "",
+        path: n.synthetic ? "" : n.entry.path,
+        deleted: formatDate(n.entry.deletedAt),
+        archived: formatDate(ws.entry.archivedAt),
+        docs: n.stats.docs,
+        deletedDocs: n.stats.deleted,
+        sizeText: formatBytes(n.stats.bytes),
+        last: formatDate(n.stats.last)
+      },
+      workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
+      container: containerOf(ws),
+      repoHref: n.synthetic ? "" : relFolder(encode(n.entry.path), root),
+      folders: n.folders.map((f) => folderRow(f, root)),
+      docs: n.docs.map((d) => docRow(d, root)),
+      links: n.links.map(linkRow)
+    };
+    if (isWs) context.growth = growthChart(eventsOf.get(ws) ?? [], generatedAt);
+    return { file: n.page, template: "folder.njk", context };
+  };
+  const folders = [];
+  const collect = (n) => {
+    folders.push(n);
+    const ws = n.workspace;
+    const isWs = n === ws;
+    search.push({ u: n.page, n: n.entry.name, p: isWs ? labelOf(ws).name : n.parent.location, t: isWs ? "w" : "f", ...(isWs ? ws.entry.archivedAt : n.entry.deletedAt) ? { x: 1 } : {} });
+    for (const f of n.folders) collect(f);
+  };
+  for (const ws of workspaces) collect(ws);
+  const documentPage = (d, node) => {
+    const root = "../../";
+    const info = docInfo.get(d);
+    const ws = node.workspace;
+    let n = 0;
+    const total = info.contentVersions;
+    const versions = info.versions.map((v) => {
+      const path = v.path ?? d.path;
+      const isContent = v.change !== "move";
+      const href = links.version(v.commit, path === d.path ? info.enc : encode(path));
+      const arg = `${v.commit.slice(0, 12)}:${path}`;
+      const size = v.size ?? (isContent && n === 0 ? d.size : void 0);
+      return {
+        n: isContent ? total - n++ : "",
+        change: isContent ? "content" : "moved",
+        date: formatDate(v.date),
+        dateKey: dateKey(v.date),
+        author: visible(v.author),
+        size: size ?? -1,
+        sizeText: formatBytes(size),
+        commit: v.commit,
+        commitShort: shortCommit(v.commit),
+        /** Set when the document had another path in this version. */
+        oldPath: path !== d.path ? path : "",
+        href: href ?? "",
+        cmd: href ? "" : `git show ${shellQuote(arg)}${d.lfs ? " | git lfs smudge" : ""}`
+      };
+    });
+    versions.sort((a, b) => a.dateKey < b.dateKey ? 1 : a.dateKey > b.dateKey ? -1 : 0);
+    return {
+      file: info.page,
+      template: "document.njk",
+      context: {
+        root,
+        pageTitle: d.name,
+        crumbs: [...crumbs(node, root), { label: d.name }],
+        doc: {
+          name: d.name,
+          id: d.id,
+          source: d.source,
+          path: d.path,
+          size: formatBytes(d.size),
+          sizeBytes: d.size ?? null,
+          modified: formatDate(info.last),
+          by: info.lastBy,
+          byEmail: d.modifier?.email ?? "",
+          serviceVersion: d.version ?? "",
+          // A version number counts versions; a content hash (ProSonata records) does not.
+          serviceVersionCount: d.version && /^\d+$/.test(d.version) ? Number(d.version) : 0,
+          sourceName: d.path.split("/")[0] ?? d.source,
+          sha256: d.sha256 ?? "",
+          lfs: d.lfs ?? false,
+          deleted: formatDate(d.deletedAt),
+          versionsKept: total
+        },
+        location: node.location,
+        locationHref: root + node.page,
+        workspace: { name: ws.entry.name, href: root + ws.page, archived: formatDate(ws.entry.archivedAt) },
+        container: containerOf(ws),
+        relations: nodeSources.has(d.source) ? relationsOf(d, root) : void 0,
+        fileHref: relFile(info.enc, root),
+        historyHref: links.history(info.enc) ?? "",
+        historyCmd: links.history(info.enc) ? "" : `git log --follow --format='%h %ad %an: %s' --date=short -- ${shellQuote(d.path)}`,
+        versions
+      }
+    };
+  };
+  for (const { entry: d, node } of allDocs) search.push({ u: docInfo.get(d).page, n: d.name, p: node.location, t: "d", ...d.deletedAt ? { x: 1 } : {} });
+  const events = [];
+  for (const list of eventsOf.values()) for (const e of list) events.push(e);
+  const recent = allDocs.map(({ entry }) => {
+    const info = docInfo.get(entry);
+    const changed = dateKey(info.last);
+    const deleted2 = dateKey(entry.deletedAt);
+    const event = deleted2 && deleted2 >= changed ? "deleted" : info.contentVersions > 1 ? "changed" : "added";
+    return { entry, key: event === "deleted" ? deleted2 : changed, event };
+  }).filter((r) => r.key).sort((a, b) => a.key < b.key ? 1 : a.key > b.key ? -1 : 0).slice(0, recentLimit).map((r) => ({ ...docRow(r.entry, "", true), event: r.event, when: formatDate(r.key), whenKey: r.key }));
+  const deleted = allDocs.filter(({ entry }) => entry.deletedAt).map(({ entry }) => ({ key: dateKey(entry.deletedAt), name: entry.name, id: entry.id, row: docRow(entry, "", true) }));
+  const summary = {
+    workspaces: workspaces.map((ws) => ({
+      source: sourceOf.get(ws),
+      root: rootName(ws.entry, sourceOf.get(ws)),
+      name: ws.entry.name,
+      id: ws.entry.id,
+      page: ws.page,
+      docs: ws.stats.docs,
+      deletedDocs: ws.stats.deleted,
+      bytes: ws.stats.bytes,
+      last: ws.stats.last,
+      ...ws.entry.archivedAt ? { archivedAt: ws.entry.archivedAt } : {},
+      ...ws.entry.deletedAt ? { deletedAt: ws.entry.deletedAt } : {}
+    })),
+    events,
+    recent,
+    deleted,
+    search,
+    versions: allDocs.reduce((s, { entry }) => s + docInfo.get(entry).contentVersions, 0)
+  };
+  return {
+    pageCount: folders.length + allDocs.length,
+    summary,
+    *pages() {
+      for (const n of folders) yield folderPage(n);
+      for (const { entry, node } of allDocs) yield documentPage(entry, node);
+    }
+  };
+}
+function createsCycle(child, parent) {
+  const seen = /* @__PURE__ */ new Set([child]);
+  for (let p = parent; p; p = p.parent) {
+    if (seen.has(p)) return true;
+    seen.add(p);
+  }
+  return false;
+}
+var collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+function byName(a, b) {
+  return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+function rootName(ws, source) {
+  return ws.path.split("/")[0] || source;
+}
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 // src/engine/render/page-files.ts
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-function writeFileOf(out2, file, hash, made, exists) {
-  const path = join(out2, file);
+import { threadId } from "node:worker_threads";
+function writeFileOf(out, file, hash, made, exists) {
+  const path = join(out, file);
   const bytes = typeof made === "string" ? Buffer.from(made, "utf8") : made;
+  if (exists === void 0) {
+    const fd = openNew(path, "wx", true);
+    if (fd !== void 0) return writeAndClose(fd, file, hash, bytes);
+    exists = true;
+  }
   if (exists) {
     const onDisk = readOrUndefined(path);
     if (onDisk && onDisk.equals(bytes)) {
-      const st2 = statSync(path);
-      return { file, state: { h: hash, s: st2.size, m: st2.mtimeMs }, written: false };
+      const st = statSync(path);
+      return { file, state: { h: hash, s: st.size, m: st.mtimeMs }, written: false };
     }
   }
-  const target = exists ? `${path}.${process.pid}.tmp` : path;
-  const fd = openNew(target);
+  const target = exists ? `${path}.${process.pid}.${threadId}.tmp` : path;
+  const written = writeAndClose(openNew(target, "w"), file, hash, bytes);
+  if (exists) renameSync(target, path);
+  return written;
+}
+function writeAndClose(fd, file, hash, bytes) {
   let st;
   try {
     writeSync(fd, bytes);
@@ -5759,16 +6370,65 @@ function writeFileOf(out2, file, hash, made, exists) {
   } finally {
     closeSync(fd);
   }
-  if (exists) renameSync(target, path);
   return { file, state: { h: hash, s: st.size, m: st.mtimeMs }, written: true };
 }
-function openNew(path) {
+var Writer = class {
+  written = 0;
+  unchanged = 0;
+  after = /* @__PURE__ */ new Map();
+  #out;
+  #before;
+  #existing;
+  /** `existing`: the files on disk, when listed; without it, each file is looked at when it is written. */
+  constructor(out, before, existing) {
+    this.#out = out;
+    this.#before = before;
+    this.#existing = existing;
+  }
+  exists(file) {
+    return this.#existing ? this.#existing.has(file) : void 0;
+  }
+  /** True (and counted) when the file on disk is what the last render wrote from the same inputs: nothing to make. */
+  skip(file, hash) {
+    const known = this.#before.get(file);
+    if (!known || known.h !== hash || this.#existing?.has(file) === false) return false;
+    const st = statOrUndefined(join(this.#out, file));
+    if (!st || st.size !== known.s || st.mtimeMs !== known.m) return false;
+    this.after.set(file, known);
+    this.unchanged++;
+    return true;
+  }
+  record(w) {
+    this.after.set(w.file, w.state);
+    if (w.written) this.written++;
+    else this.unchanged++;
+  }
+  /** Writes a file skip() did not find unchanged (unless the disk already has the same bytes). */
+  write(file, hash, made) {
+    this.record(writeFileOf(this.#out, file, hash, made, this.exists(file)));
+  }
+  /** Writes a file unless it is unchanged; `make` is only called when it must be written or compared. */
+  put(file, hash, make) {
+    if (!this.skip(file, hash)) this.write(file, hash, make());
+  }
+};
+function openNew(path, flags, orExisting = false) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openSync(path, flags);
+    } catch (err) {
+      const code = err.code;
+      if (code === "EEXIST" && orExisting) return void 0;
+      if (code !== "ENOENT" || attempt > 0) throw err;
+      mkdirSync(dirname(path), { recursive: true });
+    }
+  }
+}
+function statOrUndefined(path) {
   try {
-    return openSync(path, "w");
-  } catch (err) {
-    if (err.code !== "ENOENT") throw err;
-    mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, "w");
+    return statSync(path);
+  } catch {
+    return void 0;
   }
 }
 function readOrUndefined(path) {
@@ -5779,17 +6439,47 @@ function readOrUndefined(path) {
   }
 }
 
+// src/engine/render/shards.ts
+import { DatabaseSync } from "node:sqlite";
+function shardFromJson(json) {
+  const v = JSON.parse(json);
+  return { entries: v.entries, history: new Map(v.history), ...v.refs ? { refs: new Map(v.refs) } : {} };
+}
+
 // src/engine/render/templates.ts
 var import_nunjucks = __toESM(require_nunjucks(), 1);
 function environment(dir) {
-  const env2 = new import_nunjucks.default.Environment(new import_nunjucks.default.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
-  env2.addFilter("num", (n) => typeof n === "number" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n ?? ""));
-  return env2;
+  const env = new import_nunjucks.default.Environment(new import_nunjucks.default.FileSystemLoader(dir, { noCache: false }), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
+  env.addFilter("num", (n) => typeof n === "number" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n ?? ""));
+  return env;
+}
+
+// src/engine/render/shard-render.ts
+function shardRenderer(data) {
+  return { data, env: environment(data.templates), links: contentLinks(data.links, data.out) };
+}
+function pageHash(templatesVersion, template, json) {
+  return digest("sha1", `${templatesVersion}\0${template}\0${json}`, "base64");
+}
+function commonContext(data) {
+  return { site: { title: data.globals.title, home: data.globals.home }, assetVersion: data.assetVersion };
+}
+function renderShard(r, job) {
+  const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
+  const writer = new Writer(r.data.out, new Map(job.before));
+  const common = commonContext(r.data);
+  const states = [];
+  for (const page of model.pages()) {
+    const context = Object.assign(page.context, common);
+    const hash = pageHash(r.data.templatesVersion, page.template, JSON.stringify(context));
+    if (!writer.skip(page.file, hash)) writer.write(page.file, hash, r.env.render(page.template, context));
+    states.push([page.file, writer.after.get(page.file)]);
+  }
+  return { key: job.key, summary: model.summary, states, pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
 }
 
 // src/engine/render/worker.ts
-var { out, templates } = workerData;
-var env = environment(templates);
-parentPort.on("message", (batch) => {
-  parentPort.postMessage(batch.map((j) => writeFileOf(out, j.file, j.hash, env.render(j.template, JSON.parse(j.json)), j.exists)));
+var renderer = shardRenderer(workerData);
+parentPort.on("message", (job) => {
+  parentPort.postMessage(renderShard(renderer, job));
 });

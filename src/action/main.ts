@@ -5,7 +5,7 @@ import { Octokit } from '@octokit/rest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnectors } from '../connectors/index.ts';
-import { loadSiteInput, renderSite } from '../engine/render/index.ts';
+import { renderRepo } from '../engine/render/index.ts';
 import { Git } from '../engine/store/git.ts';
 import type { SyncReport } from '../engine/sync.ts';
 import { outcomesJson, syncSources } from '../engine/sync-sources.ts';
@@ -36,8 +36,7 @@ async function alert(s: ActionSettings, status: 'complete' | 'incomplete' | 'fai
 /** Renders the site from the backup repo (links to files on GitHub, never the bytes) and publishes it, if it stays private. */
 async function publishBackupSite(s: ActionSettings, git: Git, commitSha: string | undefined): Promise<PublishResult> {
   const siteDir = join(s.runnerTemp, 'workspace-backup-site');
-  const input = await loadSiteInput(git, `refs/heads/${s.config.branch}`, { links: { mode: 'github', repoUrl: `${s.serverUrl}/${s.owner}/${s.repo}`, branch: s.config.branch } });
-  const rendered = await renderSite(input, siteDir);
+  const rendered = await renderRepo(git, `refs/heads/${s.config.branch}`, { links: { mode: 'github', repoUrl: `${s.serverUrl}/${s.owner}/${s.repo}`, branch: s.config.branch } }, siteDir);
   core.info(`Site rendered: ${rendered.pages} pages on ${rendered.threads === 1 ? '1 thread' : `${rendered.threads} threads`}`);
   const octokit = new Octokit({ auth: s.githubToken, baseUrl: s.apiUrl, log: { debug: core.debug, info: core.debug, warn: core.debug, error: core.debug } });
   const result = await publishSite({

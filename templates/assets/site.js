@@ -1,4 +1,4 @@
-/* The backup browser's behaviour: sortable tables and search over names and folders (MiniSearch, prebuilt index). Plain ES2020, no build step. */
+/* The backup browser's behaviour: sortable tables and search over names and folders (MiniSearch, indexed on first use). Plain ES2020, no build step. */
 (function () {
   'use strict';
 
@@ -66,7 +66,8 @@
           var data = window.__wbSearch;
           docs = data.docs;
           locations = data.locations;
-          engine = window.MiniSearch.loadJS(data.index, data.options);
+          engine = new window.MiniSearch(data.options);
+          engine.addAll(docs.map(function (d, i) { return { i: i, n: d[1] }; }));
           haystacks = docs.map(function (d) { return (d[1] + ' / ' + locations[d[2]]).toLowerCase(); });
         });
     }

@@ -3,7 +3,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSiteInput, renderSite } from '../../engine/render/index.ts';
+import { renderRepo } from '../../engine/render/index.ts';
 import { Git } from '../../engine/store/git.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { Logger } from '../../lib/log.ts';
@@ -41,8 +41,7 @@ export async function renderRepoSite(repoDir: string, outDir?: string, logger?: 
       await appendFile(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}/.workspace-backup/site/\n`);
     }
   }
-  const input = await loadSiteInput(git, 'HEAD', { links: { mode: 'local', repoDir } });
-  const r = await renderSite(input, out);
+  const r = await renderRepo(git, 'HEAD', { links: { mode: 'local', repoDir } }, out);
   return { outDir: out, pages: r.pages, written: r.written };
 }
 

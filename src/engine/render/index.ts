@@ -1,5 +1,6 @@
-// The static HTML browser of a backup: read what it needs from the repo (loadSiteInput), write the pages (renderSite).
+// The static HTML browser of a backup: renderRepo reads what it needs from the repo one workspace at a time and writes
+// the pages; loadSiteInput and renderSite do the same with the whole site in memory (small sites, tests).
 
 export type { RenderResult, SiteInput, SiteLinks, SiteVersion } from './types.ts';
 export { loadSiteInput } from './load.ts';
-export { renderSite } from './site.ts';
+export { renderRepo, renderSite } from './site.ts';

@@ -2,43 +2,88 @@
 
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import { withBulkHeap } from '../../lib/tuned-heap.ts';
 import { entryFromLine, type Entry } from '../entry.ts';
 import { manifestRoot } from '../manifest.ts';
 import type { Git } from '../store/git.ts';
-import { readBlobs } from './blobs.ts';
-import { readNodeRefs } from './relations.ts';
+import { eachBlob, readBlobs } from './blobs.ts';
+import { nodeSources, readNodeRefs } from './relations.ts';
+import { SiteStore } from './shards.ts';
 import { siteTitle } from './sources.ts';
-import type { SiteInput, SiteVersion } from './types.ts';
+import type { NodeRefs, SiteInput, SiteVersion } from './types.ts';
 
 const runsRoot = '.workspace-backup/runs';
 
 export function loadSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {
   // The heap grows to hundreds of MB here, nearly all of it live: see bulkHeap.
-  return withBulkHeap(() => readSiteInput(git, ref, opts));
+  return withBulkHeap(async () => {
+    const entries: Entry[] = [];
+    const history = new Map<string, SiteVersion[]>();
+    const refs = new Map<string, NodeRefs>();
+    const site = await readSite(git, ref, opts, { entry: (e) => entries.push(e), versions: (id, v) => history.set(id, v), refs: (id, r) => refs.set(id, r) });
+    return { ...site, entries, ...(refs.size > 0 ? { refs } : {}), history, links: opts.links };
+  });
 }
 
-async function readSiteInput(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteInput> {
+/**
+ * The site's data read into a scratch SQLite file (shards.ts SiteStore), for a render that holds one shard at a time:
+ * the entries go there as each manifest is read, the versions once the history is read. Close it when done.
+ */
+export async function loadSiteStore(git: Git, ref: string, opts: { title?: string; links: SiteInput['links'] }): Promise<SiteStore> {
+  const store = new SiteStore(opts.links);
+  try {
+    const site = await readSite(git, ref, opts, { entry: (e) => store.addEntry(e), versions: (id, v) => store.addVersions(id, v), refs: (id, r) => store.addRefs(id, r) });
+    store.seal();
+    store.title = site.title;
+    store.runs = site.runs;
+    store.generatedAt = site.generatedAt;
+    return store;
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/** Where readSite puts what it reads. */
+interface SiteSink {
+  entry(e: Entry): void;
+  /** A document's versions, newest first. */
+  versions(id: string, versions: SiteVersion[]): void;
+  refs(id: string, refs: NodeRefs): void;
+}
+
+async function readSite(git: Git, ref: string, opts: { title?: string }, sink: SiteSink): Promise<Pick<SiteInput, 'title' | 'runs' | 'generatedAt'>> {
   const commit = await git.resolve(ref);
   if (!commit) throw new Error(`${ref} is not a commit in ${git.dir}: nothing to render (has a backup run yet?)`);
-  // The history is git's work (tree diffs, in processes of their own): it runs while the manifests are read here.
   const records = readCommitRecords(git, commit);
   records.catch(() => {}); // awaited below; a failure before then must not be an unhandled rejection
   const files = (await git.run(['ls-tree', '-r', '-z', '--name-only', commit, '--', '.workspace-backup/'])).stdout.split('\0').filter(Boolean);
   const manifestFiles = files.filter((f) => f.startsWith(manifestRoot + '/') && f.endsWith('.jsonl') && f.split('/').length === 4);
   const runFiles = files.filter((f) => f.startsWith(runsRoot + '/') && f.endsWith('.json')).sort();
-  const blobs = await readBlobs(git, [...manifestFiles, ...runFiles].map((f) => `${commit}:${f}`));
 
-  const entries: Entry[] = [];
-  for (const file of manifestFiles) {
+  // The manifests, one at a time: only what the history and the relations need is kept.
+  const sources = new Set<string>();
+  const lfsIds = new Set<string>();
+  // Items added in bulk (records of a database, one commit per container) are found by the path they were added at.
+  const idAtPath = new Map<string, string>();
+  const nodeEntries: Entry[] = [];
+  await eachBlob(git, manifestFiles.map((f) => `${commit}:${f}`), (name, data) => {
+    const file = name.slice(commit.length + 1);
     const source = file.split('/')[2]!;
-    const text = blobs.get(`${commit}:${file}`)?.toString('utf8') ?? '';
-    text.split('\n').forEach((line, i) => {
-      if (line.trim()) entries.push(entryFromLine(line, source, `${file}:${i + 1}`));
+    data.toString('utf8').split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      const e = entryFromLine(line, source, `${file}:${i + 1}`);
+      sink.entry(e);
+      sources.add(e.source);
+      if (e.lfs) lfsIds.add(e.id);
+      if (e.kind === 'document') {
+        idAtPath.set(e.path, e.id);
+        if (nodeSources.has(e.source)) nodeEntries.push(e);
+      }
     });
-  }
+  });
   const runs: Array<Record<string, unknown>> = [];
+  const blobs = await readBlobs(git, runFiles.map((f) => `${commit}:${f}`));
   for (const file of runFiles) {
     const buf = blobs.get(`${commit}:${file}`);
     if (!buf) continue;
@@ -50,21 +95,13 @@ async function readSiteInput(git: Git, ref: string, opts: { title?: string; link
     }
   }
 
-  const lfsIds = new Set(entries.filter((e) => e.lfs).map((e) => e.id));
-  // Items added in bulk (records of a database, one commit per container) are found by the path they were added at.
-  const idAtPath = new Map(entries.filter((e) => e.kind === 'document').map((e) => [e.path, e.id]));
   const history = await historyOf(git, await records, idAtPath);
+  idAtPath.clear();
   await addSizes(git, history, lfsIds);
-  const refs = await readNodeRefs(git, commit, entries);
-  return {
-    title: opts.title ?? siteTitle(entries.map((e) => e.source)),
-    entries,
-    ...(refs.size > 0 ? { refs } : {}),
-    history: new Map([...history].map(([id, versions]) => [id, versions.map(({ blob: _blob, ...v }) => v)])),
-    runs,
-    generatedAt: new Date().toISOString(),
-    links: opts.links,
-  };
+  for (const [id, versions] of history) sink.versions(id, versions.map(({ blob: _blob, ...v }) => v));
+  history.clear();
+  for (const [id, r] of await readNodeRefs(git, commit, nodeEntries)) sink.refs(id, r);
+  return { title: opts.title ?? siteTitle(sources), runs, generatedAt: new Date().toISOString() };
 }
 
 interface RawVersion extends SiteVersion {
@@ -184,13 +221,13 @@ async function historyOf(git: Git, records: CommitRecord[], idAtPath?: Map<strin
       if (!r.bulk || !idAtPath) continue;
       for (const a of rawAdds(r.raw ?? '')) {
         const id = idAtPath.get(a.path);
-        if (id !== undefined) add(id, { commit: r.hash, date: r.date, author: r.author, message: r.subject, change: 'content', path: a.path, blob: a.blob });
+        if (id !== undefined) add(id, { commit: r.hash, date: r.date, author: r.author, change: 'content', path: a.path, blob: a.blob });
       }
       continue;
     }
     const version: { path?: string; blob?: string; change: 'content' | 'move' } = resolved.has(r) ? { ...resolved.get(r)!, change: 'content' } : parseRaw(r.raw ?? '');
     for (const id of r.docIds) {
-      const v: RawVersion = { commit: r.hash, date: r.date, author: r.author, message: r.subject, change: version.change };
+      const v: RawVersion = { commit: r.hash, date: r.date, author: r.author, change: version.change };
       if (version.path !== undefined) v.path = version.path;
       if (version.blob !== undefined) v.blob = version.blob;
       add(id, v);
@@ -207,7 +244,6 @@ interface CommitRecord {
   date: string;
   author: string;
   docIds: string[];
-  subject: string;
   bulk: boolean;
   /** A merge of a lane (its Documents-Added trailer). */
   lane: boolean;
@@ -245,41 +281,79 @@ async function readRecords(git: Git, args: string[], lines: string[], keep: (r: 
   const token = randomBytes(12).toString('hex');
   const rs = `\x1e${token}\x1f`;
   const fs = `\x1d${token}\x1d`;
-  const format = [`%x1e${token}%x1f%H`, '%aI', '%an', '%(trailers:key=Document-Id,valueonly=true,separator=%x2C)', '%s', '%(trailers:key=Items-Added,valueonly=true)', '%(trailers:key=Documents-Added,valueonly=true)', 'END'].join(`%x1d${token}%x1d`);
+  // The three trailers in one %(trailers) (git parses the message once, not once per key: 1.5 s against 2.1 s for
+  // 95,000 commits), as "Key: value" pairs separated by %x1f.
+  const format = [`%x1e${token}%x1f%H`, '%aI', '%an', '%(trailers:key=Document-Id,key=Items-Added,key=Documents-Added,separator=%x1f)', 'END'].join(`%x1d${token}%x1d`);
   const child = git.spawn([...args, `--format=${format}`]);
   const out: CommitRecord[] = [];
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
-  const take = (record: string) => {
-    const parts = record.split(fs);
-    if (parts.length < 8) return;
-    const [hash, date, author, ids, subject, bulk, lane] = parts as [string, string, string, string, string, string, string];
-    const r: CommitRecord = { hash, date, author, docIds: ids.split(',').map((s) => s.trim()).filter(Boolean), subject, bulk: bulk.trim() !== '', lane: lane.trim() !== '', raw: parts.slice(7).join(fs).replace(/^END/, '') };
+  // Each field is decoded from the bytes on its own: a string sliced from a larger one would keep all of it alive.
+  const fieldSep = Buffer.from(fs, 'utf8');
+  const take = (buf: Buffer, start: number, end: number) => {
+    const parts: string[] = [];
+    for (let at = start; ; ) {
+      const next = parts.length < 4 ? buf.indexOf(fieldSep, at) : -1;
+      if (next === -1 || next >= end) {
+        parts.push(buf.toString('utf8', at, end));
+        break;
+      }
+      parts.push(buf.toString('utf8', at, next));
+      at = next + fieldSep.length;
+    }
+    if (parts.length < 5) return;
+    const [hash, date, author, trailers, rest] = parts as [string, string, string, string, string];
+    const t = readTrailers(trailers);
+    // Every field in the literal: one shape for all records.
+    const r: CommitRecord = { hash, date, author, docIds: t.docIds, bulk: t.bulk, lane: t.lane, raw: rest.replace(/^END/, ''), adds: undefined };
     if (keep(r)) out.push(r);
   };
   const stderr: Buffer[] = [];
   child.stderr.on('data', (d: Buffer) => stderr.push(d));
   child.stdin.on('error', () => {}); // git stopping early is reported by its exit code and stderr below
   child.stdin.end(lines.join('\n') + '\n');
+  const separator = Buffer.from(rs, 'utf8');
+  let pending: Buffer = Buffer.alloc(0);
   for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    pending += decoder.write(chunk);
+    pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
     let start = 0;
     for (;;) {
-      const next = pending.indexOf(rs, start + 1);
+      const next = pending.indexOf(separator, start + 1);
       if (next === -1) break;
-      if (pending.startsWith(rs, start)) take(pending.slice(start + rs.length, next));
+      if (pending.subarray(start, start + separator.length).equals(separator)) take(pending, start + separator.length, next);
       start = next;
     }
-    pending = pending.slice(start);
+    pending = pending.subarray(start);
   }
-  pending += decoder.end();
-  if (pending.startsWith(rs)) take(pending.slice(rs.length));
+  if (pending.subarray(0, separator.length).equals(separator)) take(pending, separator.length, pending.length);
   const code = await new Promise<number>((resolve) => {
     if (child.exitCode !== null) resolve(child.exitCode);
     else child.once('close', (c) => resolve(c ?? 1));
   });
   if (code !== 0) throw new Error(`git ${args[0]} failed (exit ${code}): ${Buffer.concat(stderr).toString('utf8').trim()}`);
   return out;
+}
+
+/**
+ * The trailers the history needs, from "Key: value" pairs separated by \x1f (keys as the message spells them, which
+ * git matched without regard to case): the Document-Id values (each may list several, comma-separated), and whether
+ * there is an Items-Added (a bulk commit) or a Documents-Added (a lane's merge).
+ */
+export function readTrailers(text: string): { docIds: string[]; bulk: boolean; lane: boolean } {
+  const docIds: string[] = [];
+  let bulk = false;
+  let lane = false;
+  for (const pair of text.split('\x1f')) {
+    const colon = pair.indexOf(':');
+    if (colon === -1) continue;
+    const key = pair.slice(0, colon).trim().toLowerCase();
+    const value = pair.slice(colon + 1).trim();
+    if (!value) continue;
+    if (key === 'document-id') {
+      for (const id of value.split(',')) if (id.trim()) docIds.push(id.trim());
+    } else if (key === 'items-added') bulk = true;
+    else if (key === 'documents-added') lane = true;
+  }
+  // A copy of its own size: the pushed-to array has room for 16 more, and there is one per commit.
+  return { docIds: docIds.slice(), bulk, lane };
 }
 
 /** Files a commit added or changed (outside the tool's own folder), from its raw diff. */

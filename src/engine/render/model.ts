@@ -66,28 +66,21 @@ export function documentPageFile(stem: string): string {
   return `d/${((h >>> 0) & 0xff).toString(16).padStart(2, '0')}/${stem}.html`;
 }
 
-/** Page file stems from ids: the id itself when it is plain and unique in the site, else a hash of source and id. */
-function pageNamer(entries: Entry[]): (e: { source: string; id: string }) => string {
+/** Page file stems from ids: the id itself when it is plain and no other source uses it, else a hash of source and id. */
+function pageStem(e: { source: string; id: string }, shared: ReadonlySet<string>): string {
+  if (pageIdPattern.test(e.id) && !shared.has(e.id)) return e.id;
+  return '~' + createHash('sha256').update(`${e.source}\0${e.id}`).digest('hex').slice(0, 20);
+}
+
+/** Ids that entries of more than one source use (their pages are named by a hash: pageStem). */
+export function sharedIdsOf(entries: Iterable<{ source: string; id: string }>): string[] {
   const sources = new Map<string, string | null>();
   for (const e of entries) {
     const seen = sources.get(e.id);
     if (seen === undefined) sources.set(e.id, e.source);
     else if (seen !== e.source) sources.set(e.id, null);
   }
-  return (e) => {
-    if (pageIdPattern.test(e.id) && sources.get(e.id) !== null) return e.id;
-    return '~' + createHash('sha256').update(`${e.source}\0${e.id}`).digest('hex').slice(0, 20);
-  };
-}
-
-export interface SiteModel {
-  /** How many pages pages() yields. */
-  pageCount: number;
-  /** The pages, made one at a time (100,000 page contexts need not all be in memory at once); `keep` picks by position. */
-  pages(keep?: (index: number) => boolean): Iterable<Page>;
-  search: SearchDoc[];
-  /** What every page's header calls the front page (the nav link): "Workspaces", "Projects", "Sources". */
-  home: string;
+  return [...sources].filter(([, s]) => s === null).map(([id]) => id);
 }
 
 /** Control characters made visible ("line␊break.txt"): a name is shown as it is, never silently altered by HTML. */
@@ -102,18 +95,123 @@ function shown(e: Entry): Entry {
   return { ...e, name, ...(e.modifier ? { modifier: { ...e.modifier, name: by! } } : {}) };
 }
 
-export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
-  const input: SiteInput = { ...source, entries: source.entries.map(shown) };
-  const name = pageNamer(input.entries);
+/** What every part of the site needs to know of the whole: plain data, sent as it is to the render workers. */
+export interface SiteGlobals {
+  title: string;
+  /** What every page's header calls the front page (the nav link): "Workspaces", "Projects", "Sources". */
+  home: string;
+  /** The first breadcrumb: "All workspaces". */
+  allLabel: string;
+  /** The containers' words for a sentence ("workspaces or projects"). */
+  words: { one: string; plural: string };
+  /** Ids that more than one source uses: their pages are named by a hash of source and id. */
+  sharedIds: string[];
+  /** ISO. */
+  generatedAt: string;
+}
+
+/** The globals from the sources that have items (in any order) and the ids they share. */
+export function siteGlobals(opts: { title: string; sources: Iterable<string>; sharedIds: Iterable<string>; generatedAt: string }): SiteGlobals {
+  const sources = [...new Set(opts.sources)].sort((a, b) => a.localeCompare(b));
+  // A container's plural depends on its source only (sourceLabel): the front page is named after the first source's.
+  const plurals = new Set(sources.map((s) => sourceLabel(s).plural));
+  const home = plurals.size <= 1 ? (sources[0] !== undefined ? sourceLabel(sources[0]).plural : 'Workspaces') : 'Sources';
+  return { title: opts.title, home, allLabel: `All ${home.toLowerCase()}`, words: containerWords(sources), sharedIds: [...opts.sharedIds], generatedAt: opts.generatedAt };
+}
+
+/**
+ * A part of the site that can be made on its own: the entries of one container (a workspace), or of a whole source
+ * whose items refer to each other across containers (nodeSources), with the history of their documents.
+ */
+export interface Shard {
+  entries: Entry[];
+  /** Document id → its versions, newest first. */
+  history: Map<string, SiteVersion[]>;
+  refs?: Map<string, NodeRefs>;
+}
+
+/** A workspace as the front page lists and counts it. */
+export interface WorkspaceRow {
+  source: string;
+  /** The source's top folder in the repo (its label, for a source the table does not know). */
+  root: string;
+  name: string;
+  id: string;
+  page: string;
+  docs: number;
+  deletedDocs: number;
+  bytes: number;
+  /** dateKey of its newest change. */
+  last: string;
+  archivedAt?: string;
+  deletedAt?: string;
+}
+
+type DocRow = ReturnType<ReturnType<typeof docRows>>;
+export type RecentRow = DocRow & { event: string; when: string; whenKey: string };
+
+/** What the front pages (index, recent, deleted) and the search index need of a shard. */
+export interface ShardSummary {
+  workspaces: WorkspaceRow[];
+  /** Growth events of all its documents (the front page's chart). */
+  events: GrowthEvent[];
+  /** Its newest changes, newest first, at most recentLimit. */
+  recent: RecentRow[];
+  /** Its deleted documents, with what they are sorted by. */
+  deleted: Array<{ key: string; name: string; id: string; row: DocRow }>;
+  search: SearchDoc[];
+  /** Content versions of its documents. */
+  versions: number;
+}
+
+export interface ShardModel {
+  pageCount: number;
+  /** The pages, made one at a time (a page's context need not outlive its rendering). */
+  pages(): Iterable<Page>;
+  summary: ShardSummary;
+}
+
+/** How many changes the "Recently changed" page lists. */
+const recentLimit = 500;
+
+/** The rows of documents in tables (folder pages, recent, deleted). */
+function docRows(docInfo: Map<Entry, DocInfo>, holder: Map<Entry, Node>, relFile: (enc: string, root: string) => string) {
+  return (d: Entry, root: string, withLocation = false) => {
+    const info = docInfo.get(d)!;
+    const node = holder.get(d);
+    return {
+      name: d.name,
+      href: root + info.page,
+      fileHref: relFile(info.enc, root),
+      size: d.size ?? -1,
+      sizeText: formatBytes(d.size),
+      modKey: dateKey(info.last),
+      mod: formatDate(info.last),
+      by: info.lastBy,
+      versions: info.contentVersions,
+      deleted: formatDate(d.deletedAt),
+      deletedKey: dateKey(d.deletedAt),
+      lfs: d.lfs ?? false,
+      ...(withLocation && node ? { location: node.location, locationHref: root + node.page } : {}),
+    };
+  };
+}
+
+/** The workspace, folder and document pages of one shard, and its summary for the front pages. */
+export function buildShard(shard: Shard, globals: SiteGlobals, links: ContentLinks): ShardModel {
+  const entriesIn = shard.entries.map(shown);
+  const shared = new Set(globals.sharedIds);
+  const name = (e: { source: string; id: string }) => pageStem(e, shared);
   const search: SearchDoc[] = [];
   const encode = cachedEncoder();
   const relFile = (enc: string, root: string) => (links.relative ? root + links.file(enc) : links.file(enc));
   const relFolder = (enc: string, root: string) => (links.relative ? root + links.folder(enc) : links.folder(enc));
-  const generatedAt = Date.parse(input.generatedAt) || Date.now();
+  const generatedAt = Date.parse(globals.generatedAt) || Date.now();
+  const allLabel = globals.allLabel;
 
   // The tree: sources → workspaces → folders → documents and links.
   const bySource = new Map<string, Entry[]>();
-  for (const e of input.entries) {
+  for (const e of entriesIn) {
     const list = bySource.get(e.source);
     if (list) list.push(e);
     else bySource.set(e.source, [e]);
@@ -179,19 +277,15 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     }
   }
 
-  // What the containers are called (sourceLabel): per container page, and for the site as a whole.
+  // What the containers are called (sourceLabel), per container page.
   const labelOf = (ws: Node) => sourceLabel(sourceOf.get(ws) ?? ws.entry.source, rootName(ws.entry, sourceOf.get(ws) ?? ''));
-  const words = containerWords(workspaces.map((w) => sourceOf.get(w)!));
-  const oneKind = new Set(workspaces.map((w) => labelOf(w).plural)).size <= 1;
-  const home = oneKind ? (workspaces[0] ? labelOf(workspaces[0]).plural : 'Workspaces') : 'Sources';
-  const allLabel = `All ${home.toLowerCase()}`;
   const containerOf = (ws: Node) => {
     const l = labelOf(ws);
     return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
   };
 
   for (const { entry } of allDocs) {
-    const versions = input.history.get(entry.id) ?? [];
+    const versions = shard.history.get(entry.id) ?? [];
     const content = versions.filter((v) => v.change !== 'move');
     const latest = content[0];
     docInfo.set(entry, {
@@ -206,7 +300,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
 
   // Relations between nodes (damas), from what their content says (relations.ts): each node's parent, its children
   // (nodes whose parent it is) and the link nodes with it at one end. Indexes built once, in one pass over the refs.
-  const refs = input.refs ?? new Map<string, NodeRefs>();
+  const refs = shard.refs ?? new Map<string, NodeRefs>();
   const nodes = new Map<string, Entry>();
   for (const { entry } of allDocs) if (nodeSources.has(entry.source) && !nodes.has(entry.id)) nodes.set(entry.id, entry);
   const childrenOf = new Map<string, string[]>();
@@ -296,25 +390,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
   };
 
   const allDocsHolder = new Map(allDocs.map(({ entry, node }) => [entry, node]));
-  const docRow = (d: Entry, root: string, withLocation = false) => {
-    const info = docInfo.get(d)!;
-    const node = allDocsHolder.get(d);
-    return {
-      name: d.name,
-      href: root + info.page,
-      fileHref: relFile(info.enc, root),
-      size: d.size ?? -1,
-      sizeText: formatBytes(d.size),
-      modKey: dateKey(info.last),
-      mod: formatDate(info.last),
-      by: info.lastBy,
-      versions: info.contentVersions,
-      deleted: formatDate(d.deletedAt),
-      deletedKey: dateKey(d.deletedAt),
-      lfs: d.lfs ?? false,
-      ...(withLocation && node ? { location: node.location, locationHref: root + node.page } : {}),
-    };
-  };
+  const docRow = docRows(docInfo, allDocsHolder, relFile);
   const folderRow = (f: Node, root: string) => ({
     name: f.entry.name,
     href: root + f.page,
@@ -328,12 +404,13 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
   });
   const linkRow = (l: Entry) => ({ name: l.name, url: l.url ?? '', deleted: formatDate(l.deletedAt), modified: formatDate(l.modifiedAt) });
 
+
   // Growth over time, from history: every content version changes the bytes, a first version adds a document.
-  const events = new Map<Node, GrowthEvent[]>();
+  const eventsOf = new Map<Node, GrowthEvent[]>();
   for (const { entry, node } of allDocs) {
     const info = docInfo.get(entry)!;
-    const list = events.get(node.workspace) ?? [];
-    events.set(node.workspace, list);
+    const list = eventsOf.get(node.workspace) ?? [];
+    eventsOf.set(node.workspace, list);
     const content = info.versions.filter((v) => v.change !== 'move');
     let size = 0;
     if (content.length === 0) {
@@ -385,7 +462,7 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
       docs: n.docs.map((d) => docRow(d, root)),
       links: n.links.map(linkRow),
     };
-    if (isWs) context.growth = growthChart(events.get(ws) ?? [], generatedAt);
+    if (isWs) context.growth = growthChart(eventsOf.get(ws) ?? [], generatedAt);
     return { file: n.page, template: 'folder.njk', context };
   };
   const folders: Node[] = [];
@@ -470,70 +547,10 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
   };
   for (const { entry: d, node } of allDocs) search.push({ u: docInfo.get(d)!.page, n: d.name, p: node.location, t: 'd', ...(d.deletedAt ? { x: 1 as const } : {}) });
 
-  // The index: sources, workspaces (active, then archived), pictures, runs.
-  const wsRow = (ws: Node) => ({
-    name: ws.entry.name,
-    href: ws.page,
-    docs: ws.stats.docs,
-    deletedDocs: ws.stats.deleted,
-    bytes: ws.stats.bytes,
-    sizeText: formatBytes(ws.stats.bytes),
-    lastKey: ws.stats.last,
-    last: formatDate(ws.stats.last),
-    archived: formatDate(ws.entry.archivedAt),
-    archivedKey: dateKey(ws.entry.archivedAt),
-    deleted: formatDate(ws.entry.deletedAt),
-  });
-  const sources = [...new Set(workspaces.map((w) => sourceOf.get(w)!))].map((source) => {
-    const list = workspaces.filter((w) => sourceOf.get(w) === source).sort((a, b) => byName(a.entry, b.entry));
-    const label = sourceLabel(source, list[0] ? rootName(list[0].entry, source) : undefined);
-    return {
-      name: label.name,
-      containers: { plural: label.plural, one: label.one },
-      active: list.filter((w) => !w.entry.archivedAt).map(wsRow),
-      archived: list.filter((w) => w.entry.archivedAt).map(wsRow),
-    };
-  });
-  const ranked = [...workspaces].sort((a, b) => b.stats.bytes - a.stats.bytes || byName(a.entry, b.entry)).slice(0, 20);
-  const allEvents = [...events.values()].flat();
-  // "3 workspaces and 12 top folders": each kind of container counted under its own name.
-  const counted = new Map<string, { n: number; one: string; plural: string }>();
-  for (const w of workspaces) {
-    const c = containerOf(w);
-    const row = counted.get(c.plural) ?? { n: 0, ...c };
-    row.n++;
-    counted.set(c.plural, row);
-  }
-  const totals = {
-    containers: [...counted.values()].map((c) => ({ n: c.n, word: c.n === 1 ? c.one : c.plural })),
-    words,
-    workspaces: workspaces.length,
-    archived: workspaces.filter((w) => w.entry.archivedAt).length,
-    docs: workspaces.reduce((s, w) => s + w.stats.docs, 0),
-    deletedDocs: workspaces.reduce((s, w) => s + w.stats.deleted, 0),
-    sizeText: formatBytes(workspaces.reduce((s, w) => s + w.stats.bytes, 0)),
-    versions: allDocs.reduce((s, { entry }) => s + docInfo.get(entry)!.contentVersions, 0),
-  };
-  const indexPage = (): Page => ({
-    file: 'index.html',
-    template: 'index.njk',
-    context: {
-      root: '',
-      pageTitle: input.title,
-      nav: 'home',
-      crumbs: [],
-      sources,
-      totals,
-      sizeBars: bars(ranked.map((w) => ({ label: w.entry.name, href: w.page, value: w.stats.bytes, text: formatBytes(w.stats.bytes), muted: !!w.entry.archivedAt }))),
-      countBars: bars([...ranked].sort((a, b) => b.stats.docs - a.stats.docs || byName(a.entry, b.entry)).map((w) => ({ label: w.entry.name, href: w.page, value: w.stats.docs, text: String(w.stats.docs), muted: !!w.entry.archivedAt }))),
-      moreWorkspaces: Math.max(0, workspaces.length - ranked.length),
-      growth: growthChart(allEvents, generatedAt),
-      runs: runRows(input.runs),
-      generatedAt: formatDate(input.generatedAt),
-    },
-  });
 
-  // Recently changed: the newest change of every document (a version or a deletion), newest first.
+  // The front pages' share: workspace rows, growth events, newest changes, deletions, search entries.
+  const events: GrowthEvent[] = [];
+  for (const list of eventsOf.values()) for (const e of list) events.push(e);
   const recent = allDocs
     .map(({ entry }) => {
       const info = docInfo.get(entry)!;
@@ -544,48 +561,159 @@ export function buildSite(source: SiteInput, links: ContentLinks): SiteModel {
     })
     .filter((r) => r.key)
     .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
-    .slice(0, 500);
-  const recentPage = (): Page => ({
-    file: 'recent.html',
-    template: 'recent.njk',
-    context: {
-      root: '',
-      pageTitle: 'Recently changed',
-      nav: 'recent',
-      crumbs: [{ label: allLabel, href: 'index.html' }, { label: 'Recently changed' }],
-      rows: recent.map((r) => ({ ...docRow(r.entry, '', true), event: r.event, when: formatDate(r.key), whenKey: r.key })),
-      limit: 500,
-    },
-  });
-
-  const deleted = allDocs
-    .filter(({ entry }) => entry.deletedAt)
-    .map((r) => ({ ...r, key: dateKey(r.entry.deletedAt) }))
-    .sort((a, b) => (b.key > a.key ? 1 : b.key < a.key ? -1 : byName(a.entry, b.entry)));
-  const deletedPage = (): Page => ({
-    file: 'deleted.html',
-    template: 'deleted.njk',
-    context: {
-      root: '',
-      pageTitle: 'Deleted documents',
-      nav: 'deleted',
-      crumbs: [{ label: allLabel, href: 'index.html' }, { label: 'Deleted documents' }],
-      rows: deleted.map(({ entry }) => docRow(entry, '', true)),
-    },
-  });
-  return {
-    pageCount: 3 + folders.length + allDocs.length,
+    .slice(0, recentLimit)
+    .map((r) => ({ ...docRow(r.entry, '', true), event: r.event, when: formatDate(r.key), whenKey: r.key }));
+  const deleted = allDocs.filter(({ entry }) => entry.deletedAt).map(({ entry }) => ({ key: dateKey(entry.deletedAt), name: entry.name, id: entry.id, row: docRow(entry, '', true) }));
+  const summary: ShardSummary = {
+    workspaces: workspaces.map((ws) => ({
+      source: sourceOf.get(ws)!,
+      root: rootName(ws.entry, sourceOf.get(ws)!),
+      name: ws.entry.name,
+      id: ws.entry.id,
+      page: ws.page,
+      docs: ws.stats.docs,
+      deletedDocs: ws.stats.deleted,
+      bytes: ws.stats.bytes,
+      last: ws.stats.last,
+      ...(ws.entry.archivedAt ? { archivedAt: ws.entry.archivedAt } : {}),
+      ...(ws.entry.deletedAt ? { deletedAt: ws.entry.deletedAt } : {}),
+    })),
+    events,
+    recent,
+    deleted,
     search,
-    home,
-    *pages(keep = () => true) {
-      let i = 0;
-      if (keep(i++)) yield indexPage();
-      if (keep(i++)) yield recentPage();
-      if (keep(i++)) yield deletedPage();
-      for (const n of folders) if (keep(i++)) yield folderPage(n);
-      for (const { entry, node } of allDocs) if (keep(i++)) yield documentPage(entry, node);
+    versions: allDocs.reduce((s, { entry }) => s + docInfo.get(entry)!.contentVersions, 0),
+  };
+  return {
+    pageCount: folders.length + allDocs.length,
+    summary,
+    *pages() {
+      for (const n of folders) yield folderPage(n);
+      for (const { entry, node } of allDocs) yield documentPage(entry, node);
     },
   };
+}
+
+/**
+ * The front pages (index, recently changed, deleted) and the search entries, gathered from the shards' summaries as
+ * they come: what is kept of a shard is its workspaces' rows, growth events, deletions and search entries, and of its
+ * newest changes only those among the site's newest recentLimit.
+ */
+export class SiteFront {
+  readonly search: SearchDoc[] = [];
+  #globals: SiteGlobals;
+  #workspaces: WorkspaceRow[] = [];
+  #events: GrowthEvent[] = [];
+  #recent: RecentRow[] = [];
+  #deleted: ShardSummary['deleted'] = [];
+  #versions = 0;
+
+  constructor(globals: SiteGlobals) {
+    this.#globals = globals;
+  }
+
+  add(s: ShardSummary): void {
+    for (const w of s.workspaces) this.#workspaces.push(w);
+    for (const e of s.events) this.#events.push(e);
+    for (const d of s.deleted) this.#deleted.push(d);
+    for (const d of s.search) this.search.push(d);
+    this.#versions += s.versions;
+    if (s.recent.length > 0) this.#recent = [...this.#recent, ...s.recent].sort((a, b) => (a.whenKey < b.whenKey ? 1 : a.whenKey > b.whenKey ? -1 : 0)).slice(0, recentLimit);
+  }
+
+  pages(runs: Array<Record<string, unknown>>): Page[] {
+    const g = this.#globals;
+    const allLabel = g.allLabel;
+    const workspaces = this.#workspaces;
+    const label = (w: WorkspaceRow) => sourceLabel(w.source, w.root);
+    const wsRow = (ws: WorkspaceRow) => ({
+      name: ws.name,
+      href: ws.page,
+      docs: ws.docs,
+      deletedDocs: ws.deletedDocs,
+      bytes: ws.bytes,
+      sizeText: formatBytes(ws.bytes),
+      lastKey: ws.last,
+      last: formatDate(ws.last),
+      archived: formatDate(ws.archivedAt),
+      archivedKey: dateKey(ws.archivedAt),
+      deleted: formatDate(ws.deletedAt),
+    });
+    const sourceNames = [...new Set(workspaces.map((w) => w.source))].sort((a, b) => a.localeCompare(b));
+    const sources = sourceNames.map((source) => {
+      const list = workspaces.filter((w) => w.source === source).sort(byName);
+      const l = sourceLabel(source, list[0]?.root);
+      return {
+        name: l.name,
+        containers: { plural: l.plural, one: l.one },
+        active: list.filter((w) => !w.archivedAt).map(wsRow),
+        archived: list.filter((w) => w.archivedAt).map(wsRow),
+      };
+    });
+    const ranked = [...workspaces].sort((a, b) => b.bytes - a.bytes || byName(a, b)).slice(0, 20);
+    // "3 workspaces and 12 top folders": each kind of container counted under its own name.
+    const counted = new Map<string, { n: number; one: string; plural: string }>();
+    for (const w of workspaces) {
+      const l = label(w);
+      const row = counted.get(l.plural.toLowerCase()) ?? { n: 0, one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
+      row.n++;
+      counted.set(row.plural, row);
+    }
+    const totals = {
+      containers: [...counted.values()].map((c) => ({ n: c.n, word: c.n === 1 ? c.one : c.plural })),
+      words: g.words,
+      workspaces: workspaces.length,
+      archived: workspaces.filter((w) => w.archivedAt).length,
+      docs: workspaces.reduce((s, w) => s + w.docs, 0),
+      deletedDocs: workspaces.reduce((s, w) => s + w.deletedDocs, 0),
+      sizeText: formatBytes(workspaces.reduce((s, w) => s + w.bytes, 0)),
+      versions: this.#versions,
+    };
+    const generatedAt = Date.parse(g.generatedAt) || Date.now();
+    const index: Page = {
+      file: 'index.html',
+      template: 'index.njk',
+      context: {
+        root: '',
+        pageTitle: g.title,
+        nav: 'home',
+        crumbs: [],
+        sources,
+        totals,
+        sizeBars: bars(ranked.map((w) => ({ label: w.name, href: w.page, value: w.bytes, text: formatBytes(w.bytes), muted: !!w.archivedAt }))),
+        countBars: bars([...ranked].sort((a, b) => b.docs - a.docs || byName(a, b)).map((w) => ({ label: w.name, href: w.page, value: w.docs, text: String(w.docs), muted: !!w.archivedAt }))),
+        moreWorkspaces: Math.max(0, workspaces.length - ranked.length),
+        growth: growthChart(this.#events, generatedAt),
+        runs: runRows(runs),
+        generatedAt: formatDate(g.generatedAt),
+      },
+    };
+    const recent: Page = {
+      file: 'recent.html',
+      template: 'recent.njk',
+      context: {
+        root: '',
+        pageTitle: 'Recently changed',
+        nav: 'recent',
+        crumbs: [{ label: allLabel, href: 'index.html' }, { label: 'Recently changed' }],
+        rows: this.#recent,
+        limit: recentLimit,
+      },
+    };
+    const deletedRows = [...this.#deleted].sort((a, b) => (b.key > a.key ? 1 : b.key < a.key ? -1 : byName(a, b))).map((d) => d.row);
+    const deleted: Page = {
+      file: 'deleted.html',
+      template: 'deleted.njk',
+      context: {
+        root: '',
+        pageTitle: 'Deleted documents',
+        nav: 'deleted',
+        crumbs: [{ label: allLabel, href: 'index.html' }, { label: 'Deleted documents' }],
+        rows: deletedRows,
+      },
+    };
+    return [index, recent, deleted];
+  }
 }
 
 function createsCycle(child: Node, parent: Node): boolean {
@@ -600,7 +728,7 @@ function createsCycle(child: Node, parent: Node): boolean {
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
-function byName(a: Entry, b: Entry): number {
+function byName(a: { name: string; id: string }, b: { name: string; id: string }): number {
   return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 

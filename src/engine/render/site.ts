@@ -7,16 +7,17 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import MiniSearch from 'minisearch';
-import { withBulkHeap } from '../../lib/tuned-heap.ts';
-import { contentLinks } from './links.ts';
-import { buildSite, type SearchDoc } from './model.ts';
+import type { Git } from '../store/git.ts';
+import { loadSiteStore } from './load.ts';
+import { SiteFront, siteGlobals, type SearchDoc } from './model.ts';
 import { Writer, type FileState } from './page-files.ts';
-import { PagePool } from './page-pool.ts';
+import { ShardPool } from './shard-pool.ts';
+import { commonContext, pageHash, renderShard, shardRenderer, type ShardDone, type ShardJob, type ShardRenderData } from './shard-render.ts';
+import { memoryShards, type ShardSource } from './shards.ts';
 import { environment, templatesDir } from './templates.ts';
-import type { RenderResult, SiteInput } from './types.ts';
+import type { RenderResult, SiteInput, SiteLinks } from './types.ts';
 
-/** The search options the page loads the prebuilt index with: they must match the ones it was built with. */
+/** The options the page builds its search index with (site.js). */
 export const searchOptions = { idField: 'i', fields: ['n'] };
 
 /** Page folders the renderer owns: stale pages in them (an id that is gone) are removed. */
@@ -25,11 +26,28 @@ const pageDirs = ['w', 'f', 'd'];
 /** Remembers, per file, what it was made from and what was written, so an unchanged page need not even be rendered. */
 const stateFile = '.render-state.json';
 
-export async function renderSite(input: SiteInput, outDir: string): Promise<RenderResult> {
+/** Renders a site held in memory (SiteInput): a small site, or tests. renderRepoSite reads a repo without holding it. */
+export function renderSite(input: SiteInput, outDir: string): Promise<RenderResult> {
+  return renderShards(memoryShards(input), outDir);
+}
+
+/**
+ * Renders the site of a backup repo at `ref`: its data is read into a scratch SQLite file (loadSiteStore), then made
+ * into pages one shard (workspace) at a time, so the render holds one shard's data at a time whatever the account's size.
+ */
+export async function renderRepo(git: Git, ref: string, opts: { title?: string; links: SiteLinks }, outDir: string): Promise<RenderResult> {
+  const store = await loadSiteStore(git, ref, opts);
+  try {
+    return await renderShards(store, outDir);
+  } finally {
+    store.close();
+  }
+}
+
+export async function renderShards(source: ShardSource, outDir: string): Promise<RenderResult> {
   const dir = templatesDir();
   const out = resolve(outDir);
-  // Like loading the input, building the model only adds live objects (bulkHeap).
-  const model = withBulkHeap(() => buildSite(input, contentLinks(input.links, out)));
+  const globals = siteGlobals({ title: source.title, sources: source.sources, sharedIds: source.sharedIds, generatedAt: source.generatedAt });
 
   // Assets: the site's own CSS and JS, and MiniSearch's browser build (no CDN: the site works offline).
   const css = await readFile(join(dir, 'assets', 'site.css'));
@@ -37,49 +55,79 @@ export async function renderSite(input: SiteInput, outDir: string): Promise<Rend
   const minisearch = await minisearchBrowserBuild(dir);
   const assetVersion = createHash('sha256').update(css).update(js).update(minisearch).digest('hex').slice(0, 10);
   const templatesVersion = await hashTemplates(dir, assetVersion);
+  const data: ShardRenderData = { out, templates: dir, globals, links: source.links, templatesVersion, assetVersion };
 
-  const { files: before, templates: lastTemplates } = await readState(out);
+  const last = await readState(out);
   const existing = await listExisting(out, ['', 'assets', ...pageDirs]);
-  const writer = new Writer(out, before, existing);
+  const front = new Writer(out, last.front, existing);
+  const shardStates = new Map<string, Array<[string, FileState]>>();
+  const site = new SiteFront(globals);
+  let pages = 3;
+  let written = 0;
+  let unchanged = 0;
+  // Summaries are gathered in the shards' order, whichever worker finishes first: the front pages and the search
+  // index come out the same on any number of threads.
+  const keys = source.keys();
+  const order = new Map(keys.map((k, i) => [k, i]));
+  const waiting = new Map<number, ShardDone>();
+  let next = 0;
+  const gather = (d: ShardDone) => {
+    site.add(d.summary);
+    shardStates.set(d.key, d.states);
+    pages += d.pages;
+    written += d.written;
+    unchanged += d.unchanged;
+  };
+  const done = (d: ShardDone) => {
+    waiting.set(order.get(d.key)!, d);
+    for (let ready = waiting.get(next); ready; ready = waiting.get(next)) {
+      waiting.delete(next++);
+      gather(ready);
+    }
+  };
 
-  // Rendering is CPU-bound: for a large site the pages are rendered by worker threads, while this thread lays them
-  // out (the model, built once) and skips the unchanged ones. Threads pay off when most pages must be rendered (first
-  // render, new templates); for a few changed pages the cost of starting them is larger than the work they share.
-  const mostlyNew = lastTemplates !== templatesVersion || before.size < model.pageCount / 2;
-  const workers = mostlyNew && (model.pageCount >= parallelFrom || threadsAsked() !== undefined) ? workerCount() : 0;
-  const pool = workers > 0 ? new PagePool(workers, workerFile, { out, templates: dir }, (w) => writer.record(w)) : undefined;
-  const produced = new Set<string>();
+  // Rendering is CPU-bound: for a large site the shards are made by worker threads, while this thread reads them
+  // from the source and gathers their summaries. Threads pay off when most pages must be rendered (first render, new
+  // templates); for a few changed pages the cost of starting them is larger than the work they share.
+  const mostlyNew = last.templates !== templatesVersion || last.pages < source.pageCount / 2;
+  const workers = mostlyNew && (source.pageCount >= parallelFrom || threadsAsked() !== undefined) ? workerCount() : 0;
+  const pool = workers > 0 ? new ShardPool(workers, workerFile, data, done) : undefined;
   try {
-    // The assets, the search index among them (seconds for 100,000 documents), while the workers start.
-    const searchData = JSON.stringify(model.search);
-    const fixed: Array<[string, string, () => Buffer | string]> = [
-      ['assets/site.css', hashOf(css), () => css],
-      ['assets/site.js', hashOf(js), () => js],
-      ['assets/minisearch.js', hashOf(minisearch), () => minisearch],
-      ['assets/search-index.js', hashOf(searchData), () => searchIndexScript(model.search)],
-      ['.nojekyll', 'empty', () => ''],
-      ['robots.txt', 'robots', () => 'User-agent: *\nDisallow: /\n'],
-    ];
-    for (const [file, hash, make] of fixed) writer.put(file, hash, make);
-
-    const env = pool ? undefined : environment(dir);
-    const common = { site: { title: input.title, home: model.home }, assetVersion };
-    for (const page of model.pages()) {
-      produced.add(page.file);
-      const context = Object.assign(page.context, common);
-      const json = JSON.stringify(context);
-      const hash = digest('sha1', `${templatesVersion}\0${page.template}\0${json}`, 'base64');
-      if (writer.skip(page.file, hash)) continue;
-      if (pool) await pool.add({ file: page.file, template: page.template, json, hash, exists: writer.exists(page.file) });
-      else writer.write(page.file, hash, env!.render(page.template, context));
+    const renderer = pool ? undefined : shardRenderer(data);
+    for (const key of keys) {
+      const job: ShardJob = { key, json: source.json(key), before: last.shards.get(key) ?? [] };
+      if (pool) await pool.add(job);
+      else done(renderShard(renderer!, job));
     }
     await pool?.finish();
   } finally {
     await pool?.close();
   }
+
+  // The front pages, from every shard's summary; then the assets, the search index among them.
+  const env = environment(dir);
+  const common = commonContext(data);
+  for (const page of site.pages(source.runs)) {
+    const context = Object.assign(page.context, common);
+    front.put(page.file, pageHash(templatesVersion, page.template, JSON.stringify(context)), () => env.render(page.template, context));
+  }
+  const searchScript = searchIndexScript(site.search);
+  site.search.length = 0;
+  const fixed: Array<[string, string, () => Buffer | string]> = [
+    ['assets/site.css', hashOf(css), () => css],
+    ['assets/site.js', hashOf(js), () => js],
+    ['assets/minisearch.js', hashOf(minisearch), () => minisearch],
+    ['assets/search-index.js', hashOf(searchScript), () => searchScript],
+    ['.nojekyll', 'empty', () => ''],
+    ['robots.txt', 'robots', () => 'User-agent: *\nDisallow: /\n'],
+  ];
+  for (const [file, hash, make] of fixed) front.put(file, hash, make);
+
+  const produced = new Set<string>(front.after.keys());
+  for (const states of shardStates.values()) for (const [file] of states) produced.add(file);
   await removeStale(out, existing, produced);
-  await writeState(out, writer.after, templatesVersion);
-  return { pages: model.pageCount, written: writer.written, unchanged: writer.unchanged, threads: workers + 1 };
+  await writeState(out, { templates: templatesVersion, front: front.after, shards: shardStates });
+  return { pages, written: written + front.written, unchanged: unchanged + front.unchanged, threads: workers + 1 };
 }
 
 /** Sites from this many pages are rendered by worker threads. */
@@ -129,37 +177,53 @@ async function hashTemplates(dir: string, assetVersion: string): Promise<string>
   return h.digest('base64');
 }
 
-async function readState(out: string): Promise<{ files: Map<string, FileState>; templates: string }> {
+interface RenderState {
+  templates: string;
+  /** The front pages and assets. */
+  front: Map<string, FileState>;
+  /** Each shard's pages. */
+  shards: Map<string, Array<[string, FileState]>>;
+  /** How many pages the states name. */
+  pages: number;
+}
+
+async function readState(out: string): Promise<RenderState> {
   try {
-    const v = JSON.parse(await readFile(join(out, stateFile), 'utf8')) as { templates?: unknown; files?: unknown };
-    if (v.files && typeof v.files === 'object') return { files: new Map(Object.entries(v.files as Record<string, FileState>)), templates: String(v.templates ?? '') };
+    const v = JSON.parse(await readFile(join(out, stateFile), 'utf8')) as { version?: unknown; templates?: unknown; front?: unknown; shards?: unknown };
+    if (v.version === 2 && v.front && typeof v.front === 'object' && v.shards && typeof v.shards === 'object') {
+      const shards = new Map(Object.entries(v.shards as Record<string, Record<string, FileState>>).map(([k, files]) => [k, Object.entries(files)]));
+      let pages = 0;
+      for (const files of shards.values()) pages += files.length;
+      return { templates: String(v.templates ?? ''), front: new Map(Object.entries(v.front as Record<string, FileState>)), shards, pages };
+    }
   } catch {
     // No state (first render) or a damaged one: every page is rendered and compared with the disk.
   }
-  return { files: new Map(), templates: '' };
+  return { templates: '', front: new Map(), shards: new Map(), pages: 0 };
 }
 
-async function writeState(out: string, state: Map<string, FileState>, templates: string): Promise<void> {
+async function writeState(out: string, state: Omit<RenderState, 'pages'>): Promise<void> {
   const temp = join(out, `${stateFile}.${process.pid}.tmp`);
-  await writeFile(temp, JSON.stringify({ version: 1, templates, files: Object.fromEntries(state) }));
+  const shards: Record<string, Record<string, FileState>> = {};
+  for (const [key, files] of state.shards) shards[key] = Object.fromEntries(files);
+  await writeFile(temp, JSON.stringify({ version: 2, templates: state.templates, front: Object.fromEntries(state.front), shards }));
   await rename(temp, join(out, stateFile));
 }
 
 /**
- * The prebuilt index as a script (a page opened from file:// may not fetch JSON, but it may load a script): rows
- * [page without ".html", name, location number, deleted], the locations once each, and a MiniSearch index of the
- * names whose ids are row numbers. The page matches words of locations and parts of names by a scan of the rows.
+ * The search data as a script (a page opened from file:// may not fetch JSON, but it may load a script): rows [page
+ * without ".html", name, location number, deleted] and the locations once each. The page builds its MiniSearch index
+ * of the names from the rows on first use (about a second for 100,000 names): a prebuilt one was twice the download,
+ * and building it here held ~100 MB for a 100,000-document site (bench/RESULTS.md).
  */
 function searchIndexScript(docs: SearchDoc[]): string {
-  const ms = new MiniSearch<{ i: number; n: string }>({ ...searchOptions, fields: [...searchOptions.fields] });
-  ms.addAll(docs.map((d, i) => ({ i, n: d.n })));
   const locations = new Map<string, number>();
   const rows = docs.map((d) => {
     let loc = locations.get(d.p);
     if (loc === undefined) locations.set(d.p, (loc = locations.size));
     return [d.u.replace(/\.html$/, ''), d.n, loc, d.x ?? 0];
   });
-  return `/* The site's search index (MiniSearch), built with the pages. */\nwindow.__wbSearch = ${JSON.stringify({ options: searchOptions, locations: [...locations.keys()], docs: rows, index: ms })};\n`;
+  return `/* The site's search data: the page indexes the names with MiniSearch on first use. */\nwindow.__wbSearch = ${JSON.stringify({ options: searchOptions, locations: [...locations.keys()], docs: rows })};\n`;
 }
 
 /**

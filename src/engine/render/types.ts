@@ -8,8 +8,6 @@ export interface SiteVersion {
   /** ISO author date: when the change was made in the service. */
   date: string;
   author: string;
-  /** The commit's subject line. */
-  message: string;
   /** Bytes of the document at this commit, when the blob (or its LFS pointer) is available locally. */
   size?: number;
   /** The document's repo path at this commit (differs from the current one after a rename or move). */

@@ -1,0 +1,76 @@
+// Makes and writes the pages of one shard (a workspace, or a node source): in a render worker (worker.ts) or, for a
+// small site, in the render's own thread. Each page is hashed from its template set and data; one the last render
+// wrote from the same hash, and still on disk as written, is neither rendered nor written.
+
+import { hash as digest } from 'node:crypto';
+import type nunjucks from 'nunjucks';
+import { contentLinks, type ContentLinks } from './links.ts';
+import { buildShard, type ShardSummary, type SiteGlobals } from './model.ts';
+import { Writer, type FileState } from './page-files.ts';
+import { shardFromJson } from './shards.ts';
+import { environment } from './templates.ts';
+import type { SiteLinks } from './types.ts';
+
+/** What every page of a render shares, besides the globals: plain data, sent to the workers as it is. */
+export interface ShardRenderData {
+  out: string;
+  templates: string;
+  globals: SiteGlobals;
+  links: SiteLinks;
+  /** A version of the templates and assets: part of every page's hash. */
+  templatesVersion: string;
+  assetVersion: string;
+}
+
+export interface ShardJob {
+  key: string;
+  /** The shard (shards.ts shardToJson). */
+  json: string;
+  /** What the last render wrote of this shard. */
+  before: Array<[string, FileState]>;
+}
+
+export interface ShardDone {
+  key: string;
+  summary: ShardSummary;
+  /** Every page file of the shard, with what it was made from. */
+  states: Array<[string, FileState]>;
+  pages: number;
+  written: number;
+  unchanged: number;
+}
+
+/** A ready renderer: its templates compiled once, its links set up once. */
+export interface ShardRenderer {
+  data: ShardRenderData;
+  env: nunjucks.Environment;
+  links: ContentLinks;
+}
+
+export function shardRenderer(data: ShardRenderData): ShardRenderer {
+  return { data, env: environment(data.templates), links: contentLinks(data.links, data.out) };
+}
+
+/** The hash a page is known by: its template set, its template and its data. */
+export function pageHash(templatesVersion: string, template: string, json: string): string {
+  return digest('sha1', `${templatesVersion}\0${template}\0${json}`, 'base64');
+}
+
+/** The context every page has besides its own: the site's title, the front page's name, the assets' version. */
+export function commonContext(data: ShardRenderData): Record<string, unknown> {
+  return { site: { title: data.globals.title, home: data.globals.home }, assetVersion: data.assetVersion };
+}
+
+export function renderShard(r: ShardRenderer, job: ShardJob): ShardDone {
+  const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
+  const writer = new Writer(r.data.out, new Map(job.before));
+  const common = commonContext(r.data);
+  const states: Array<[string, FileState]> = [];
+  for (const page of model.pages()) {
+    const context = Object.assign(page.context, common);
+    const hash = pageHash(r.data.templatesVersion, page.template, JSON.stringify(context));
+    if (!writer.skip(page.file, hash)) writer.write(page.file, hash, r.env.render(page.template, context));
+    states.push([page.file, writer.after.get(page.file)!]);
+  }
+  return { key: job.key, summary: model.summary, states, pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
+}
