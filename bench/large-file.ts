@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProjectplaceSim } from '../src/sim/projectplace/index.ts';
-import { tunedHeapFlags } from '../src/lib/tuned-heap.ts';
+import { tunedEnv, tunedHeapFlags } from '../src/lib/tuned-heap.ts';
 
 // The simulator runs in this process, so the clients must run asynchronously beside it.
 const run = promisify(execFile);
@@ -29,7 +29,7 @@ try {
   const curlSeconds = (performance.now() - t0) / 1000;
 
   const synced = await run(process.execPath, [...tunedHeapFlags, join(import.meta.dirname, 'measured-sync.ts'), 'sync', '--config', config, '--quiet'], {
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, ...tunedEnv, NODE_NO_WARNINGS: '1' },
     maxBuffer: 64 * 1024 * 1024,
   });
   const measured = JSON.parse(/MEASURED (.*)/.exec(synced.stderr)![1]!) as { code: number; maxRssBytes: number; seconds: number };

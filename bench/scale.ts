@@ -19,7 +19,7 @@ import { laneMin, laneSegment } from '../src/engine/sync.ts';
 import type { Entry } from '../src/engine/entry.ts';
 import { Git } from '../src/engine/store/git.ts';
 import { SimControl } from '../src/sim/control-client.ts';
-import { tunedHeapFlags } from '../src/lib/tuned-heap.ts';
+import { tunedEnv, tunedHeapFlags } from '../src/lib/tuned-heap.ts';
 
 const run = promisify(execFile);
 const repoRoot = new URL('..', import.meta.url).pathname;
@@ -163,9 +163,9 @@ async function startSimHost(): Promise<SimHost> {
   throw new Error('the simulator host ended before it was ready');
 }
 
-/** One CLI command in bench/measured-sync.ts with the CLI's heap flags: its stdout, and what it measured of itself. */
+/** One CLI command in bench/measured-sync.ts with the CLI's heap flags and environment: its stdout, and what it measured of itself. */
 async function measured(what: string, args: string[], maxBuffer: number) {
-  const r = await run(node, [...tunedHeapFlags, join(repoRoot, 'bench/measured-sync.ts'), ...args], { maxBuffer }).catch((e: { stdout: string; stderr: string }) => {
+  const r = await run(node, [...tunedHeapFlags, join(repoRoot, 'bench/measured-sync.ts'), ...args], { maxBuffer, env: { ...process.env, ...tunedEnv } }).catch((e: { stdout: string; stderr: string }) => {
     throw new Error(`${what} failed: ${e.stderr.slice(-2000)}`);
   });
   const m = JSON.parse(/MEASURED (.*)/.exec(r.stderr)![1]!) as { code: number; maxRssBytes: number; seconds: number };

@@ -6443,7 +6443,8 @@ function readOrUndefined(path) {
 import { DatabaseSync } from "node:sqlite";
 function shardFromJson(json) {
   const v = JSON.parse(json);
-  return { entries: v.entries, history: new Map(v.history), ...v.refs ? { refs: new Map(v.refs) } : {} };
+  const entries = v.entries.map((e) => ({ ...e, parent: e.parent ?? null, source: e.source ?? v.source ?? "" }));
+  return { entries, history: new Map(v.history), ...v.refs ? { refs: new Map(v.refs) } : {} };
 }
 
 // src/engine/render/templates.ts
@@ -6466,16 +6467,14 @@ function commonContext(data) {
 }
 function renderShard(r, job) {
   const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
-  const writer = new Writer(r.data.out, new Map(job.before));
+  const writer = new Writer(r.data.out, new Map(job.before ? Object.entries(JSON.parse(job.before)) : []));
   const common = commonContext(r.data);
-  const states = [];
   for (const page of model.pages()) {
     const context = Object.assign(page.context, common);
     const hash = pageHash(r.data.templatesVersion, page.template, JSON.stringify(context));
     if (!writer.skip(page.file, hash)) writer.write(page.file, hash, r.env.render(page.template, context));
-    states.push([page.file, writer.after.get(page.file)]);
   }
-  return { key: job.key, summary: model.summary, states, pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
+  return { key: job.key, summary: model.summary, states: JSON.stringify(Object.fromEntries(writer.after)), pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
 }
 
 // src/engine/render/worker.ts

@@ -14,6 +14,16 @@ import { setFlagsFromString } from 'node:v8';
 
 export const tunedHeapFlags = ['--max-semi-space-size=8', '--optimize-for-size'];
 
+/**
+ * The environment the engine's node starts with (read by glibc at start-up, so given by the launcher: the CLI's
+ * shebang, relaunchWithTunedHeap). Node reads a child process's output (git's, here by the hundred MB) in 64 KiB
+ * buffers, freed when V8 next collects; glibc's mmap threshold rises to the size of freed mapped chunks, after which
+ * such buffers come from the brk heap, which keeps in RSS what was freed. A fixed threshold of 64 KiB maps each buffer
+ * on its own and gives it back when freed: the render of 100,000 documents peaked at 247 MB instead of 283 MB, its
+ * brk heap 27 MB instead of 64 MB, in the same time (bench/RESULTS.md). Other C libraries ignore it.
+ */
+export const tunedEnv: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '65536' };
+
 /** From this many downloads in one run (an initial backup, a large import) the transfer runs with bulkHeap. */
 export const bulkTransferFrom = 5000;
 
@@ -25,8 +35,9 @@ export const bulkTransferFrom = 5000;
  *   that outlive the 1 MiB young generation --optimize-for-size keeps, and the old generation filled with them again
  *   and again: a 100,000-document initial backup ran 877 full collections on its 72 MB heap, its engine used 247–290 s
  *   of CPU. With 50 % growth: 133, 115 s; the run took 226–249 s instead of 319–341 s, peak RSS 235–247 MiB.
- * - The render's loading and model: the heap grows from nothing to 480 MB, nearly all of it live, and each small
- *   step of growth was a full collection of everything so far: 100,000 documents, 58–59 s of CPU instead of 66–67 s.
+ * - Loading a whole site into memory (loadSiteInput; the CLI and the Action render through a scratch store instead,
+ *   renderRepo): the heap grows from nothing to hundreds of MB, nearly all of it live, and each small step of growth
+ *   was a full collection of everything so far: 100,000 documents, 58–59 s of CPU instead of 66–67 s.
  * Not for whole runs: a nightly run's heap holds the listing and state of every document, and the same growth took
  * its peak RSS from 260–265 to 299–303 MiB.
  */
@@ -61,11 +72,11 @@ export function withBulkHeap<T>(work: () => T, when = true): T {
  * For an entry point that node starts without our flags (the GitHub Action: `runs.using: node24` takes no node
  * options): runs `script` again in a child node with them, passing stdio, environment, arguments and SIGINT/SIGTERM
  * through, and resolves to the child's exit code. Resolves to undefined when this process already has the flags (it
- * is the child, or was started with them), so the caller goes on to do the work itself.
+ * is the child, or was started with them), so the caller goes on to do the work itself. The child also gets tunedEnv.
  */
 export async function relaunchWithTunedHeap(script: string): Promise<number | undefined> {
   if (tunedHeapFlags.every((f) => process.execArgv.includes(f))) return undefined;
-  const child = spawn(process.execPath, [...tunedHeapFlags, ...process.execArgv, script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...tunedHeapFlags, ...process.execArgv, script, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...tunedEnv } });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');

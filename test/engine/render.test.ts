@@ -6,7 +6,8 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadSiteInput, renderSite, type SiteInput } from '../../src/engine/render/index.ts';
+import { loadSiteInput, renderRepo, renderSite, type SiteInput } from '../../src/engine/render/index.ts';
+import { readTrailers } from '../../src/engine/render/load.ts';
 import { documentPageFile } from '../../src/engine/render/model.ts';
 import { Git } from '../../src/engine/store/git.ts';
 import { filesUnder, manifest, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
@@ -211,6 +212,58 @@ describe('the site of a backup', () => {
     }
   });
 
+  test('renderRepo reads the repo one shard at a time and renders the same site as renderSite over loadSiteInput', async () => {
+    const generatedAt = '2026-11-24T06:00:00.000Z';
+    const whole = await tempDir('wb-render-whole-');
+    const sharded = await tempDir('wb-render-sharded-');
+    const scratch = await tempDir('wb-render-tmp-');
+    const tmp = process.env.TMPDIR;
+    const asked = process.env.WORKSPACE_BACKUP_RENDER_THREADS;
+    try {
+      // The scratch store goes to the temp folder: a private one here, to see it made and removed.
+      process.env.TMPDIR = scratch;
+      const opts = { links: { mode: 'local' as const, repoDir: repo }, generatedAt };
+      const a = await renderSite(await loadSiteInput(new Git(repo), 'HEAD', opts), whole);
+      for (const threads of ['0', '2']) {
+        process.env.WORKSPACE_BACKUP_RENDER_THREADS = threads;
+        await rm(sharded, { recursive: true, force: true });
+        const b = await renderRepo(new Git(repo), 'HEAD', opts, sharded);
+        assert.equal(b.pages, a.pages);
+        const files = (dir: string) => filesUnder(dir).map((f) => relative(dir, f)).filter((f) => f !== '.render-state.json').sort();
+        assert.deepEqual(files(sharded), files(whole));
+        for (const f of files(whole)) assert.ok(readFileSync(join(sharded, f)).equals(readFileSync(join(whole, f))), `${f} is the same (${threads} workers)`);
+        assert.deepEqual(readdirSync(scratch), [], 'the scratch store is removed after the render');
+      }
+      const again = await renderRepo(new Git(repo), 'HEAD', opts, sharded);
+      assert.equal(again.written, 0, 'a second render of the same commit writes nothing');
+      await assert.rejects(renderRepo(new Git(repo), 'refs/heads/no-such-branch', opts, sharded), /not a commit/);
+      assert.deepEqual(readdirSync(scratch), [], 'nor left behind by a render that failed');
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      if (asked === undefined) delete process.env.WORKSPACE_BACKUP_RENDER_THREADS;
+      else process.env.WORKSPACE_BACKUP_RENDER_THREADS = asked;
+      for (const d of [whole, sharded, scratch]) await rm(d, { recursive: true, force: true });
+    }
+  });
+
+  test('a site whose render state is missing or of an earlier version is compared with the disk, not rewritten', async () => {
+    const out = await tempDir('wb-render-state-');
+    try {
+      const first = await renderSite(input, out);
+      for (const state of ['{"version":1,"templates":"x","files":{}}', 'not json', '']) {
+        writeFileSync(join(out, '.render-state.json'), state);
+        const before = statSync(join(out, documentPageFile(edited))).mtimeMs;
+        const r = await renderSite(input, out);
+        assert.equal(r.written, 0, `state ${JSON.stringify(state)}: every page made again and found the same on disk`);
+        assert.equal(r.unchanged, first.pages + 6);
+        assert.equal(statSync(join(out, documentPageFile(edited))).mtimeMs, before);
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   test('a page a worker cannot render fails the render with the template\'s error, and no worker is left running', async () => {
     const templates = await tempDir('wb-render-bad-templates-');
     const out = await tempDir('wb-render-bad-');
@@ -275,4 +328,12 @@ describe('the site of a backup', () => {
     assert.equal(del[3], 1, 'deleted documents are flagged');
     assert.ok(data.locations[del[2]]!.length > 0);
   });
+});
+
+test('readTrailers: Document-Id values (several, comma-separated, any case of the key), and the bulk and lane marks', () => {
+  assert.deepEqual(readTrailers('Document-Id: 12\x1fdocument-id: a1, b2\x1fItems-Added: 3'), { docIds: ['12', 'a1', 'b2'], bulk: true, lane: false });
+  assert.deepEqual(readTrailers('Documents-Added: 40'), { docIds: [], bulk: false, lane: true });
+  assert.deepEqual(readTrailers(''), { docIds: [], bulk: false, lane: false });
+  assert.deepEqual(readTrailers('Document-Id:\x1fnot a trailer\x1fItems-Added:  '), { docIds: [], bulk: false, lane: false }, 'empty values and lines without a key are nothing');
+  assert.deepEqual(readTrailers('Document-Id: x:y:z'), { docIds: ['x:y:z'], bulk: false, lane: false }, 'a value may hold colons');
 });

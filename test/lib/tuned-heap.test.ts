@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tunedHeapFlags } from '../../src/lib/tuned-heap.ts';
+import { tunedEnv, tunedHeapFlags } from '../../src/lib/tuned-heap.ts';
 import { repoRoot, tempDir } from '../helpers/env.ts';
 
 async function script(body: string): Promise<string> {
@@ -32,15 +32,16 @@ function runNode(file: string, args: string[], onOutput?: (out: string, pid: num
 }
 
 test('relaunch: the work runs once, in a child with the heap flags, the arguments and the environment; its exit code is returned', async () => {
-  const file = await script(`console.log(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2), probe: process.env.WB_PROBE })); process.exitCode = 7;`);
+  const file = await script(`console.log(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2), probe: process.env.WB_PROBE, malloc: process.env.MALLOC_MMAP_THRESHOLD_ })); process.exitCode = 7;`);
   const r = await runNode(file, ['a b', '--flag']);
   assert.equal(r.code, 7);
   const lines = r.out.trim().split('\n');
   assert.equal(lines.length, 1, 'the work ran once');
-  const seen = JSON.parse(lines[0]!) as { execArgv: string[]; argv: string[]; probe: string };
+  const seen = JSON.parse(lines[0]!) as { execArgv: string[]; argv: string[]; probe: string; malloc: string };
   for (const flag of tunedHeapFlags) assert.ok(seen.execArgv.includes(flag), `${flag} in ${String(seen.execArgv)}`);
   assert.deepEqual(seen.argv, ['a b', '--flag']);
   assert.equal(seen.probe, 'seen');
+  assert.equal(seen.malloc, tunedEnv.MALLOC_MMAP_THRESHOLD_, 'and the tuned environment');
 });
 
 test('relaunch: SIGTERM to the parent reaches the child, which can finish its work before the parent exits', async () => {
@@ -64,6 +65,9 @@ test('the CLI launcher and the npm scripts start node with the same heap flags a
     const flags = line.split(/\s+/).filter((w) => w.startsWith('--') && !['--config'].includes(w));
     assert.deepEqual(flags, tunedHeapFlags, line);
   }
+  // The launcher also sets the tuned environment (env -S takes NAME=value before the command).
+  const assigned = Object.fromEntries(shebang.split(/\s+/).filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=') as [string, string]));
+  assert.deepEqual(assigned, tunedEnv, shebang);
 });
 
 test('bulkHeap: with the engine flags, a heap full of short-lived survivors is collected far less often until the default is put back', async () => {

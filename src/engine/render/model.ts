@@ -600,13 +600,17 @@ export function buildShard(shard: Shard, globals: SiteGlobals, links: ContentLin
  * newest changes only those among the site's newest recentLimit.
  */
 export class SiteFront {
-  readonly search: SearchDoc[] = [];
   #globals: SiteGlobals;
   #workspaces: WorkspaceRow[] = [];
-  #events: GrowthEvent[] = [];
+  /** Growth events as numbers, three per event (t, docs, bytes): no object per event for the collector to trace. */
+  #events = new Float64Array(3 * 1024);
+  #eventCount = 0;
   #recent: RecentRow[] = [];
   #deleted: ShardSummary['deleted'] = [];
   #versions = 0;
+  /** Search rows as JSON text, one piece per shard ([page without .html, name, location number, deleted]). */
+  #searchRows: string[] = [];
+  #locations = new Map<string, number>();
 
   constructor(globals: SiteGlobals) {
     this.#globals = globals;
@@ -614,11 +618,37 @@ export class SiteFront {
 
   add(s: ShardSummary): void {
     for (const w of s.workspaces) this.#workspaces.push(w);
-    for (const e of s.events) this.#events.push(e);
+    for (const e of s.events) this.#addEvent(e);
     for (const d of s.deleted) this.#deleted.push(d);
-    for (const d of s.search) this.search.push(d);
+    const rows: string[] = [];
+    for (const d of s.search) {
+      let loc = this.#locations.get(d.p);
+      if (loc === undefined) this.#locations.set(d.p, (loc = this.#locations.size));
+      rows.push(JSON.stringify([d.u.replace(/\.html$/, ''), d.n, loc, d.x ?? 0]));
+    }
+    if (rows.length > 0) this.#searchRows.push(rows.join(','));
     this.#versions += s.versions;
     if (s.recent.length > 0) this.#recent = [...this.#recent, ...s.recent].sort((a, b) => (a.whenKey < b.whenKey ? 1 : a.whenKey > b.whenKey ? -1 : 0)).slice(0, recentLimit);
+  }
+
+  /** The search data: every location once, and the rows as the text of a JSON array. */
+  searchData(): { locations: string[]; rows: string } {
+    return { locations: [...this.#locations.keys()], rows: `[${this.#searchRows.join(',')}]` };
+  }
+
+  #addEvent(e: GrowthEvent): void {
+    if (3 * (this.#eventCount + 1) > this.#events.length) {
+      const bigger = new Float64Array(this.#events.length * 2);
+      bigger.set(this.#events);
+      this.#events = bigger;
+    }
+    this.#events.set([e.t, e.docs, e.bytes], 3 * this.#eventCount++);
+  }
+
+  #allEvents(): GrowthEvent[] {
+    const out: GrowthEvent[] = [];
+    for (let i = 0; i < this.#eventCount; i++) out.push({ t: this.#events[3 * i]!, docs: this.#events[3 * i + 1]!, bytes: this.#events[3 * i + 2]! });
+    return out;
   }
 
   pages(runs: Array<Record<string, unknown>>): Page[] {
@@ -683,7 +713,7 @@ export class SiteFront {
         sizeBars: bars(ranked.map((w) => ({ label: w.name, href: w.page, value: w.bytes, text: formatBytes(w.bytes), muted: !!w.archivedAt }))),
         countBars: bars([...ranked].sort((a, b) => b.docs - a.docs || byName(a, b)).map((w) => ({ label: w.name, href: w.page, value: w.docs, text: String(w.docs), muted: !!w.archivedAt }))),
         moreWorkspaces: Math.max(0, workspaces.length - ranked.length),
-        growth: growthChart(this.#events, generatedAt),
+        growth: growthChart(this.#allEvents(), generatedAt),
         runs: runRows(runs),
         generatedAt: formatDate(g.generatedAt),
       },

@@ -26,15 +26,18 @@ export interface ShardJob {
   key: string;
   /** The shard (shards.ts shardToJson). */
   json: string;
-  /** What the last render wrote of this shard. */
-  before: Array<[string, FileState]>;
+  /** What the last render wrote of this shard: JSON of {file: FileState}, or '' for nothing. */
+  before: string;
 }
 
 export interface ShardDone {
   key: string;
   summary: ShardSummary;
-  /** Every page file of the shard, with what it was made from. */
-  states: Array<[string, FileState]>;
+  /**
+   * Every page file of the shard, with what it was made from: JSON of {file: FileState}, kept as text by the render's
+   * own thread (one string per shard, not an object per page for its collector to trace).
+   */
+  states: string;
   pages: number;
   written: number;
   unchanged: number;
@@ -63,14 +66,12 @@ export function commonContext(data: ShardRenderData): Record<string, unknown> {
 
 export function renderShard(r: ShardRenderer, job: ShardJob): ShardDone {
   const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
-  const writer = new Writer(r.data.out, new Map(job.before));
+  const writer = new Writer(r.data.out, new Map(job.before ? Object.entries(JSON.parse(job.before) as Record<string, FileState>) : []));
   const common = commonContext(r.data);
-  const states: Array<[string, FileState]> = [];
   for (const page of model.pages()) {
     const context = Object.assign(page.context, common);
     const hash = pageHash(r.data.templatesVersion, page.template, JSON.stringify(context));
     if (!writer.skip(page.file, hash)) writer.write(page.file, hash, r.env.render(page.template, context));
-    states.push([page.file, writer.after.get(page.file)!]);
   }
-  return { key: job.key, summary: model.summary, states, pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
+  return { key: job.key, summary: model.summary, states: JSON.stringify(Object.fromEntries(writer.after)), pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
 }

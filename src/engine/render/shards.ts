@@ -39,9 +39,11 @@ export function shardToJson(shard: Shard): string {
   return JSON.stringify({ entries: shard.entries, history: [...shard.history], ...(shard.refs ? { refs: [...shard.refs] } : {}) });
 }
 
+/** A shard from JSON: entries as Entry objects, or as manifest lines (no source, parent maybe absent) with `source`. */
 export function shardFromJson(json: string): Shard {
-  const v = JSON.parse(json) as { entries: Entry[]; history: Array<[string, SiteVersion[]]>; refs?: Array<[string, NodeRefs]> };
-  return { entries: v.entries, history: new Map(v.history), ...(v.refs ? { refs: new Map(v.refs) } : {}) };
+  const v = JSON.parse(json) as { source?: string; entries: Array<Omit<Entry, 'source' | 'parent'> & { source?: string; parent?: string | null }>; history: Array<[string, SiteVersion[]]>; refs?: Array<[string, NodeRefs]> };
+  const entries = v.entries.map((e): Entry => ({ ...e, parent: e.parent ?? null, source: e.source ?? v.source ?? '' }));
+  return { entries, history: new Map(v.history), ...(v.refs ? { refs: new Map(v.refs) } : {}) };
 }
 
 const pageKinds = new Set(['workspace', 'folder', 'document']);
@@ -120,9 +122,10 @@ export class SiteStore implements ShardSource {
     this.#insertRefs = this.#db.prepare('INSERT OR REPLACE INTO refs (id, json) VALUES (?, ?)');
   }
 
-  addEntry(e: Entry): void {
+  /** An entry, and the manifest line it was read from (stored as it is: a shard's entries share its source). */
+  addEntry(e: Entry, line: string): void {
     this.#begin();
-    this.#insertEntry.run(shardKey(e), e.source, e.id, e.kind, JSON.stringify(e));
+    this.#insertEntry.run(shardKey(e), e.source, e.id, e.kind, line);
   }
 
   addVersions(id: string, versions: SiteVersion[]): void {
@@ -146,6 +149,8 @@ export class SiteStore implements ShardSource {
     this.#entriesOf = this.#db.prepare('SELECT json FROM entries WHERE shard = ? ORDER BY rowid');
     this.#versionsOf = this.#db.prepare(`SELECT DISTINCT v.id, v.json FROM entries e JOIN versions v ON v.id = e.id WHERE e.shard = ? AND e.kind = 'document'`);
     this.#refsOf = this.#db.prepare('SELECT DISTINCT r.id, r.json FROM entries e JOIN refs r ON r.id = e.id WHERE e.shard = ?');
+    // Rows as arrays: no object per row.
+    for (const st of [this.#entriesOf, this.#versionsOf, this.#refsOf]) st.setReturnArrays(true);
   }
 
   keys(): string[] {
@@ -158,10 +163,15 @@ export class SiteStore implements ShardSource {
     const refs: string[] = [];
     // Strings as stored, joined: the worker parses the shard once.
     if (!this.#entriesOf || !this.#versionsOf || !this.#refsOf) throw new Error('SiteStore.json before seal()');
-    for (const r of this.#entriesOf.all(key)) entries.push(String(r.json));
-    for (const r of this.#versionsOf.all(key)) history.push(`[${JSON.stringify(String(r.id))},${String(r.json)}]`);
-    for (const r of this.#refsOf.all(key)) refs.push(`[${JSON.stringify(String(r.id))},${String(r.json)}]`);
-    return `{"entries":[${entries.join(',')}],"history":[${history.join(',')}]${refs.length > 0 ? `,"refs":[${refs.join(',')}]` : ''}}`;
+    for (const [json] of this.#entriesOf.all(key) as unknown as Array<[string]>) entries.push(json);
+    for (const [id, json] of this.#versionsOf.all(key) as unknown as Array<[string, string]>) history.push(`[${JSON.stringify(id)},${json}]`);
+    for (const [id, json] of this.#refsOf.all(key) as unknown as Array<[string, string]>) refs.push(`[${JSON.stringify(id)},${json}]`);
+    return `{"source":${JSON.stringify(key.slice(0, key.indexOf('\0')))},"entries":[${entries.join(',')}],"history":[${history.join(',')}]${refs.length > 0 ? `,"refs":[${refs.join(',')}]` : ''}}`;
+  }
+
+  /** The scratch folder (removed by close). */
+  get dir(): string {
+    return this.#dir;
   }
 
   close(): void {

@@ -8,14 +8,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import type { Git } from '../store/git.ts';
-import { loadSiteStore } from './load.ts';
-import { SiteFront, siteGlobals, type SearchDoc } from './model.ts';
+import { loadSiteStore, type SiteOptions } from './load.ts';
+import { SiteFront, siteGlobals } from './model.ts';
 import { Writer, type FileState } from './page-files.ts';
 import { ShardPool } from './shard-pool.ts';
 import { commonContext, pageHash, renderShard, shardRenderer, type ShardDone, type ShardJob, type ShardRenderData } from './shard-render.ts';
 import { memoryShards, type ShardSource } from './shards.ts';
 import { environment, templatesDir } from './templates.ts';
-import type { RenderResult, SiteInput, SiteLinks } from './types.ts';
+import type { RenderResult, SiteInput } from './types.ts';
 
 /** The options the page builds its search index with (site.js). */
 export const searchOptions = { idField: 'i', fields: ['n'] };
@@ -35,7 +35,7 @@ export function renderSite(input: SiteInput, outDir: string): Promise<RenderResu
  * Renders the site of a backup repo at `ref`: its data is read into a scratch SQLite file (loadSiteStore), then made
  * into pages one shard (workspace) at a time, so the render holds one shard's data at a time whatever the account's size.
  */
-export async function renderRepo(git: Git, ref: string, opts: { title?: string; links: SiteLinks }, outDir: string): Promise<RenderResult> {
+export async function renderRepo(git: Git, ref: string, opts: SiteOptions, outDir: string): Promise<RenderResult> {
   const store = await loadSiteStore(git, ref, opts);
   try {
     return await renderShards(store, outDir);
@@ -60,7 +60,7 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
   const last = await readState(out);
   const existing = await listExisting(out, ['', 'assets', ...pageDirs]);
   const front = new Writer(out, last.front, existing);
-  const shardStates = new Map<string, Array<[string, FileState]>>();
+  const shardStates = new Map<string, string>();
   const site = new SiteFront(globals);
   let pages = 3;
   let written = 0;
@@ -95,7 +95,7 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
   try {
     const renderer = pool ? undefined : shardRenderer(data);
     for (const key of keys) {
-      const job: ShardJob = { key, json: source.json(key), before: last.shards.get(key) ?? [] };
+      const job: ShardJob = { key, json: source.json(key), before: last.shards.get(key) ?? '' };
       if (pool) await pool.add(job);
       else done(renderShard(renderer!, job));
     }
@@ -111,8 +111,7 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
     const context = Object.assign(page.context, common);
     front.put(page.file, pageHash(templatesVersion, page.template, JSON.stringify(context)), () => env.render(page.template, context));
   }
-  const searchScript = searchIndexScript(site.search);
-  site.search.length = 0;
+  const searchScript = searchIndexScript(site.searchData());
   const fixed: Array<[string, string, () => Buffer | string]> = [
     ['assets/site.css', hashOf(css), () => css],
     ['assets/site.js', hashOf(js), () => js],
@@ -123,10 +122,12 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
   ];
   for (const [file, hash, make] of fixed) front.put(file, hash, make);
 
-  const produced = new Set<string>(front.after.keys());
-  for (const states of shardStates.values()) for (const [file] of states) produced.add(file);
-  await removeStale(out, existing, produced);
-  await writeState(out, { templates: templatesVersion, front: front.after, shards: shardStates });
+  await removeStale(out, existing, () => {
+    const produced = new Set<string>(front.after.keys());
+    for (const states of shardStates.values()) for (const file of Object.keys(JSON.parse(states) as object)) produced.add(file);
+    return produced;
+  });
+  await writeState(out, { templates: templatesVersion, front: front.after, shards: shardStates, pages: pages - 3 });
   return { pages, written: written + front.written, unchanged: unchanged + front.unchanged, threads: workers + 1 };
 }
 
@@ -181,20 +182,27 @@ interface RenderState {
   templates: string;
   /** The front pages and assets. */
   front: Map<string, FileState>;
-  /** Each shard's pages. */
-  shards: Map<string, Array<[string, FileState]>>;
+  /** Each shard's pages: JSON of {file: FileState}, as the shard's worker made it. */
+  shards: Map<string, string>;
   /** How many pages the states name. */
   pages: number;
 }
 
+/**
+ * The state file is JSON lines: {"version":3,"templates","front","pages"} first, then a line per shard, its key as a
+ * JSON string, a tab, and its pages' states as the shard's worker wrote them (read back as text, passed on as text).
+ */
 async function readState(out: string): Promise<RenderState> {
   try {
-    const v = JSON.parse(await readFile(join(out, stateFile), 'utf8')) as { version?: unknown; templates?: unknown; front?: unknown; shards?: unknown };
-    if (v.version === 2 && v.front && typeof v.front === 'object' && v.shards && typeof v.shards === 'object') {
-      const shards = new Map(Object.entries(v.shards as Record<string, Record<string, FileState>>).map(([k, files]) => [k, Object.entries(files)]));
-      let pages = 0;
-      for (const files of shards.values()) pages += files.length;
-      return { templates: String(v.templates ?? ''), front: new Map(Object.entries(v.front as Record<string, FileState>)), shards, pages };
+    const lines = (await readFile(join(out, stateFile), 'utf8')).split('\n');
+    const head = JSON.parse(lines[0]!) as { version?: unknown; templates?: unknown; front?: unknown; pages?: unknown };
+    if (head.version === 3 && head.front && typeof head.front === 'object') {
+      const shards = new Map<string, string>();
+      for (const line of lines.slice(1)) {
+        const tab = line.indexOf('\t');
+        if (tab !== -1) shards.set(JSON.parse(line.slice(0, tab)) as string, line.slice(tab + 1));
+      }
+      return { templates: String(head.templates ?? ''), front: new Map(Object.entries(head.front as Record<string, FileState>)), shards, pages: Number(head.pages) || 0 };
     }
   } catch {
     // No state (first render) or a damaged one: every page is rendered and compared with the disk.
@@ -202,11 +210,11 @@ async function readState(out: string): Promise<RenderState> {
   return { templates: '', front: new Map(), shards: new Map(), pages: 0 };
 }
 
-async function writeState(out: string, state: Omit<RenderState, 'pages'>): Promise<void> {
+async function writeState(out: string, state: RenderState): Promise<void> {
   const temp = join(out, `${stateFile}.${process.pid}.tmp`);
-  const shards: Record<string, Record<string, FileState>> = {};
-  for (const [key, files] of state.shards) shards[key] = Object.fromEntries(files);
-  await writeFile(temp, JSON.stringify({ version: 2, templates: state.templates, front: Object.fromEntries(state.front), shards }));
+  const lines = [JSON.stringify({ version: 3, templates: state.templates, front: Object.fromEntries(state.front), pages: state.pages })];
+  for (const [key, files] of state.shards) lines.push(`${JSON.stringify(key)}\t${files}`);
+  await writeFile(temp, lines.join('\n') + '\n');
   await rename(temp, join(out, stateFile));
 }
 
@@ -216,14 +224,8 @@ async function writeState(out: string, state: Omit<RenderState, 'pages'>): Promi
  * of the names from the rows on first use (about a second for 100,000 names): a prebuilt one was twice the download,
  * and building it here held ~100 MB for a 100,000-document site (bench/RESULTS.md).
  */
-function searchIndexScript(docs: SearchDoc[]): string {
-  const locations = new Map<string, number>();
-  const rows = docs.map((d) => {
-    let loc = locations.get(d.p);
-    if (loc === undefined) locations.set(d.p, (loc = locations.size));
-    return [d.u.replace(/\.html$/, ''), d.n, loc, d.x ?? 0];
-  });
-  return `/* The site's search data: the page indexes the names with MiniSearch on first use. */\nwindow.__wbSearch = ${JSON.stringify({ options: searchOptions, locations: [...locations.keys()], docs: rows })};\n`;
+function searchIndexScript(data: { locations: string[]; rows: string }): string {
+  return `/* The site's search data: the page indexes the names with MiniSearch on first use. */\nwindow.__wbSearch = {"options":${JSON.stringify(searchOptions)},"locations":${JSON.stringify(data.locations)},"docs":${data.rows}};\n`;
 }
 
 /**
@@ -252,9 +254,12 @@ async function minisearchBrowserBuild(templates: string): Promise<Buffer> {
  * Removes the pages the render did not produce, from the listing made before it (listExisting): pages of ids that are
  * gone, pages of an earlier layout (d/<stem>.html, before the buckets), and .tmp files a killed render left.
  */
-async function removeStale(out: string, existing: Set<string>, pages: Set<string>): Promise<void> {
+async function removeStale(out: string, existing: Set<string>, produced: () => Set<string>): Promise<void> {
+  let pages: Set<string> | undefined;
   for (const rel of existing) {
     if (!pageDirs.some((d) => rel.startsWith(`${d}/`))) continue;
-    if ((rel.endsWith('.html') || rel.endsWith('.tmp')) && !pages.has(rel)) await rm(join(out, rel), { force: true });
+    if (!rel.endsWith('.html') && !rel.endsWith('.tmp')) continue;
+    pages ??= produced();
+    if (!pages.has(rel)) await rm(join(out, rel), { force: true });
   }
 }
