@@ -86,11 +86,10 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
     }
   };
 
-  // Rendering is CPU-bound: for a large site the shards are made by worker threads, while this thread reads them
-  // from the source and gathers their summaries. Threads pay off when most pages must be rendered (first render, new
-  // templates); for a few changed pages the cost of starting them is larger than the work they share.
-  const mostlyNew = last.templates !== templatesVersion || last.pages < source.pageCount / 2;
-  const workers = mostlyNew && (source.pageCount >= parallelFrom || threadsAsked() !== undefined) ? workerCount() : 0;
+  // Making pages is CPU-bound, and so is finding them unchanged (each page's data is laid out and hashed): for a
+  // large site the shards go to worker threads, while this thread reads them from the source and gathers their
+  // summaries. For a small one, starting threads costs more than the work they would share.
+  const workers = source.pageCount >= parallelFrom || threadsAsked() !== undefined ? workerCount() : 0;
   const pool = workers > 0 ? new ShardPool(workers, workerFile, data, done) : undefined;
   try {
     const renderer = pool ? undefined : shardRenderer(data);
@@ -127,7 +126,7 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
     for (const states of shardStates.values()) for (const file of Object.keys(JSON.parse(states) as object)) produced.add(file);
     return produced;
   });
-  await writeState(out, { templates: templatesVersion, front: front.after, shards: shardStates, pages: pages - 3 });
+  await writeState(out, { templates: templatesVersion, front: front.after, shards: shardStates });
   return { pages, written: written + front.written, unchanged: unchanged + front.unchanged, threads: workers + 1 };
 }
 
@@ -136,7 +135,7 @@ const parallelFrom = 5000;
 
 /**
  * Render threads besides this one: WORKSPACE_BACKUP_RENDER_THREADS when set (0 = this thread only; set, it applies
- * to sites of any size), else one per core, at most 4 (this thread lays the pages out meanwhile); none on one core,
+ * to sites of any size), else one per core, at most 4 (this thread reads the shards meanwhile); none on one core,
  * where handing pages over would only add work.
  */
 function workerCount(): number {
@@ -184,12 +183,10 @@ interface RenderState {
   front: Map<string, FileState>;
   /** Each shard's pages: JSON of {file: FileState}, as the shard's worker made it. */
   shards: Map<string, string>;
-  /** How many pages the states name. */
-  pages: number;
 }
 
 /**
- * The state file is JSON lines: {"version":3,"templates","front","pages"} first, then a line per shard, its key as a
+ * The state file is JSON lines: {"version":3,"templates","front"} first, then a line per shard, its key as a
  * JSON string, a tab, and its pages' states as the shard's worker wrote them (read back as text, passed on as text).
  */
 async function readState(out: string): Promise<RenderState> {
@@ -202,17 +199,17 @@ async function readState(out: string): Promise<RenderState> {
         const tab = line.indexOf('\t');
         if (tab !== -1) shards.set(JSON.parse(line.slice(0, tab)) as string, line.slice(tab + 1));
       }
-      return { templates: String(head.templates ?? ''), front: new Map(Object.entries(head.front as Record<string, FileState>)), shards, pages: Number(head.pages) || 0 };
+      return { templates: String(head.templates ?? ''), front: new Map(Object.entries(head.front as Record<string, FileState>)), shards };
     }
   } catch {
     // No state (first render) or a damaged one: every page is rendered and compared with the disk.
   }
-  return { templates: '', front: new Map(), shards: new Map(), pages: 0 };
+  return { templates: '', front: new Map(), shards: new Map() };
 }
 
 async function writeState(out: string, state: RenderState): Promise<void> {
   const temp = join(out, `${stateFile}.${process.pid}.tmp`);
-  const lines = [JSON.stringify({ version: 3, templates: state.templates, front: Object.fromEntries(state.front), pages: state.pages })];
+  const lines = [JSON.stringify({ version: 3, templates: state.templates, front: Object.fromEntries(state.front) })];
   for (const [key, files] of state.shards) lines.push(`${JSON.stringify(key)}\t${files}`);
   await writeFile(temp, lines.join('\n') + '\n');
   await rename(temp, join(out, stateFile));
