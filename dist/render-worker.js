@@ -6456,6 +6456,14 @@ function environment(dir) {
 }
 
 // src/engine/render/shard-render.ts
+function beforeStates(json) {
+  try {
+    const v = json ? JSON.parse(json) : {};
+    if (v && typeof v === "object" && !Array.isArray(v)) return new Map(Object.entries(v).filter(([, st]) => st && typeof st === "object" && typeof st.h === "string"));
+  } catch {
+  }
+  return /* @__PURE__ */ new Map();
+}
 function shardRenderer(data) {
   return { data, env: environment(data.templates), links: contentLinks(data.links, data.out) };
 }
@@ -6467,7 +6475,7 @@ function commonContext(data) {
 }
 function renderShard(r, job) {
   const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
-  const writer = new Writer(r.data.out, new Map(job.before ? Object.entries(JSON.parse(job.before)) : []));
+  const writer = new Writer(r.data.out, beforeStates(job.before));
   const common = commonContext(r.data);
   for (const page of model.pages()) {
     const context = Object.assign(page.context, common);

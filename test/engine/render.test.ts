@@ -251,7 +251,10 @@ describe('the site of a backup', () => {
     const out = await tempDir('wb-render-state-');
     try {
       const first = await renderSite(input, out);
-      for (const state of ['{"version":1,"templates":"x","files":{}}', 'not json', '']) {
+      const good = readFileSync(join(out, '.render-state.json'), 'utf8').split('\n');
+      // A shard's line cut short (its states do not read): that shard's pages are compared, the others skipped.
+      const cut = [good[0], good[1]!.slice(0, good[1]!.indexOf('\t') + 8), ...good.slice(2)].join('\n');
+      for (const state of ['{"version":1,"templates":"x","files":{}}', 'not json', '', cut]) {
         writeFileSync(join(out, '.render-state.json'), state);
         const before = statSync(join(out, documentPageFile(edited))).mtimeMs;
         const r = await renderSite(input, out);

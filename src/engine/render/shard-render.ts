@@ -43,6 +43,17 @@ export interface ShardDone {
   unchanged: number;
 }
 
+/** The last render's states of a shard's pages; none when there are none or they do not read (a damaged state file). */
+function beforeStates(json: string): Map<string, FileState> {
+  try {
+    const v: unknown = json ? JSON.parse(json) : {};
+    if (v && typeof v === 'object' && !Array.isArray(v)) return new Map(Object.entries(v as Record<string, FileState>).filter(([, st]) => st && typeof st === 'object' && typeof st.h === 'string'));
+  } catch {
+    // Damaged: the pages are made and compared with the disk.
+  }
+  return new Map();
+}
+
 /** A ready renderer: its templates compiled once, its links set up once. */
 export interface ShardRenderer {
   data: ShardRenderData;
@@ -66,7 +77,7 @@ export function commonContext(data: ShardRenderData): Record<string, unknown> {
 
 export function renderShard(r: ShardRenderer, job: ShardJob): ShardDone {
   const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
-  const writer = new Writer(r.data.out, new Map(job.before ? Object.entries(JSON.parse(job.before) as Record<string, FileState>) : []));
+  const writer = new Writer(r.data.out, beforeStates(job.before));
   const common = commonContext(r.data);
   for (const page of model.pages()) {
     const context = Object.assign(page.context, common);

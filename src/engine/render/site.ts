@@ -26,7 +26,7 @@ const pageDirs = ['w', 'f', 'd'];
 /** Remembers, per file, what it was made from and what was written, so an unchanged page need not even be rendered. */
 const stateFile = '.render-state.json';
 
-/** Renders a site held in memory (SiteInput): a small site, or tests. renderRepoSite reads a repo without holding it. */
+/** Renders a site held in memory (SiteInput): a small site, or tests. renderRepo reads a repo without holding it. */
 export function renderSite(input: SiteInput, outDir: string): Promise<RenderResult> {
   return renderShards(memoryShards(input), outDir);
 }
@@ -192,7 +192,7 @@ interface RenderState {
 async function readState(out: string): Promise<RenderState> {
   try {
     const lines = (await readFile(join(out, stateFile), 'utf8')).split('\n');
-    const head = JSON.parse(lines[0]!) as { version?: unknown; templates?: unknown; front?: unknown; pages?: unknown };
+    const head = JSON.parse(lines[0]!) as { version?: unknown; templates?: unknown; front?: unknown };
     if (head.version === 3 && head.front && typeof head.front === 'object') {
       const shards = new Map<string, string>();
       for (const line of lines.slice(1)) {
