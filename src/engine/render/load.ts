@@ -68,6 +68,7 @@ interface SiteSink {
 async function readSite(git: Git, ref: string, opts: Omit<SiteOptions, 'links'>, sink: SiteSink): Promise<Pick<SiteInput, 'title' | 'runs' | 'generatedAt'>> {
   const commit = await git.resolve(ref);
   if (!commit) throw new Error(`${ref} is not a commit in ${git.dir}: nothing to render (has a backup run yet?)`);
+  // The history is git's work (tree diffs, in processes of their own): it runs while the manifests are read here.
   const records = readCommitRecords(git, commit);
   records.catch(() => {}); // awaited below; a failure before then must not be an unhandled rejection
   const files = (await git.run(['ls-tree', '-r', '-z', '--name-only', commit, '--', '.workspace-backup/'])).stdout.split('\0').filter(Boolean);

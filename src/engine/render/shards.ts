@@ -169,11 +169,6 @@ export class SiteStore implements ShardSource {
     return `{"source":${JSON.stringify(key.slice(0, key.indexOf('\0')))},"entries":[${entries.join(',')}],"history":[${history.join(',')}]${refs.length > 0 ? `,"refs":[${refs.join(',')}]` : ''}}`;
   }
 
-  /** The scratch folder (removed by close). */
-  get dir(): string {
-    return this.#dir;
-  }
-
   close(): void {
     try {
       this.#db.close();
