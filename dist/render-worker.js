@@ -6037,10 +6037,7 @@ function buildShard(shard, globals, links) {
     }
   }
   const labelOf = (ws) => sourceLabel(sourceOf.get(ws) ?? ws.entry.source, rootName(ws.entry, sourceOf.get(ws) ?? ""));
-  const containerOf = (ws) => {
-    const l = labelOf(ws);
-    return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
-  };
+  const containerOf = (ws) => lowerCase(labelOf(ws));
   for (const { entry } of allDocs) {
     const versions = shard.history.get(entry.id) ?? [];
     const content = versions.filter((v) => v.change !== "move");
@@ -6240,7 +6237,7 @@ function buildShard(shard, globals, links) {
         cmd: href ? "" : `git show ${shellQuote(arg)}${d.lfs ? " | git lfs smudge" : ""}`
       };
     });
-    versions.sort((a, b) => a.dateKey < b.dateKey ? 1 : a.dateKey > b.dateKey ? -1 : 0);
+    versions.sort((a, b) => newestFirst(a.dateKey, b.dateKey));
     return {
       file: info.page,
       template: "document.njk",
@@ -6288,7 +6285,7 @@ function buildShard(shard, globals, links) {
     const deleted2 = dateKey(entry.deletedAt);
     const event = deleted2 && deleted2 >= changed ? "deleted" : info.contentVersions > 1 ? "changed" : "added";
     return { entry, key: event === "deleted" ? deleted2 : changed, event };
-  }).filter((r) => r.key).sort((a, b) => a.key < b.key ? 1 : a.key > b.key ? -1 : 0).slice(0, recentLimit).map((r) => ({ ...docRow(r.entry, "", true), event: r.event, when: formatDate(r.key), whenKey: r.key }));
+  }).filter((r) => r.key).sort((a, b) => newestFirst(a.key, b.key)).slice(0, recentLimit).map((r) => ({ ...docRow(r.entry, "", true), event: r.event, when: formatDate(r.key), whenKey: r.key }));
   const deleted = allDocs.filter(({ entry }) => entry.deletedAt).map(({ entry }) => ({ key: dateKey(entry.deletedAt), name: entry.name, id: entry.id, row: docRow(entry, "", true) }));
   const summary = {
     workspaces: workspaces.map((ws) => ({
@@ -6330,6 +6327,12 @@ function createsCycle(child, parent) {
 var collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
 function byName(a, b) {
   return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+function newestFirst(a, b) {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+function lowerCase(l) {
+  return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
 }
 function rootName(ws, source) {
   return ws.path.split("/")[0] || source;
@@ -6385,7 +6388,7 @@ var Writer = class {
     this.#before = before;
     this.#existing = existing;
   }
-  exists(file) {
+  #exists(file) {
     return this.#existing ? this.#existing.has(file) : void 0;
   }
   /** True (and counted) when the file on disk is what the last render wrote from the same inputs: nothing to make. */
@@ -6405,7 +6408,7 @@ var Writer = class {
   }
   /** Writes a file skip() did not find unchanged (unless the disk already has the same bytes). */
   write(file, hash, made) {
-    this.record(writeFileOf(this.#out, file, hash, made, this.exists(file)));
+    this.record(writeFileOf(this.#out, file, hash, made, this.#exists(file)));
   }
   /** Writes a file unless it is unchanged; `make` is only called when it must be written or compared. */
   put(file, hash, make) {
@@ -6465,23 +6468,18 @@ function beforeStates(json) {
   return /* @__PURE__ */ new Map();
 }
 function shardRenderer(data) {
-  return { data, env: environment(data.templates), links: contentLinks(data.links, data.out) };
+  const common = { site: { title: data.globals.title, home: data.globals.home }, assetVersion: data.assetVersion };
+  return { data, env: environment(data.templates), links: contentLinks(data.links, data.out), common };
 }
-function pageHash(templatesVersion, template, json) {
-  return digest("sha1", `${templatesVersion}\0${template}\0${json}`, "base64");
-}
-function commonContext(data) {
-  return { site: { title: data.globals.title, home: data.globals.home }, assetVersion: data.assetVersion };
+function putPage(r, writer, page) {
+  const context = Object.assign(page.context, r.common);
+  const hash = digest("sha1", `${r.data.templatesVersion}\0${page.template}\0${JSON.stringify(context)}`, "base64");
+  writer.put(page.file, hash, () => r.env.render(page.template, context));
 }
 function renderShard(r, job) {
   const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
   const writer = new Writer(r.data.out, beforeStates(job.before));
-  const common = commonContext(r.data);
-  for (const page of model.pages()) {
-    const context = Object.assign(page.context, common);
-    const hash = pageHash(r.data.templatesVersion, page.template, JSON.stringify(context));
-    if (!writer.skip(page.file, hash)) writer.write(page.file, hash, r.env.render(page.template, context));
-  }
+  for (const page of model.pages()) putPage(r, writer, page);
   return { key: job.key, summary: model.summary, states: JSON.stringify(Object.fromEntries(writer.after)), pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
 }
 

@@ -279,7 +279,9 @@ async function diffSplit(git: Git, commits: string[]): Promise<CommitRecord[]> {
 
 /** The commits' headers, without diffs (cheap: git reads no tree). */
 async function headerRecords(git: Git, commits: string[]): Promise<CommitRecord[]> {
-  return (await readRecords(git, ['log', '--no-walk=unsorted', '--stdin', '--no-color'], commits, keepDocumentCommits)).map((r) => ({ ...r, raw: undefined }));
+  const records = await readRecords(git, ['log', '--no-walk=unsorted', '--stdin', '--no-color'], commits, keepDocumentCommits);
+  for (const r of records) r.raw = undefined;
+  return records;
 }
 
 /**
@@ -302,10 +304,12 @@ async function readRecords(git: Git, args: string[], lines: string[], keep: (r: 
   const out: CommitRecord[] = [];
   // Each field is decoded from the bytes on its own: a string sliced from a larger one would keep all of it alive.
   const fieldSep = Buffer.from(fs, 'utf8');
+  // Hash, date, author and trailers, then the rest (END and the raw diff, which is read whole).
+  const headFields = 4;
   const take = (buf: Buffer, start: number, end: number) => {
     const parts: string[] = [];
     for (let at = start; ; ) {
-      const next = parts.length < 4 ? buf.indexOf(fieldSep, at) : -1;
+      const next = parts.length < headFields ? buf.indexOf(fieldSep, at) : -1;
       if (next === -1 || next >= end) {
         parts.push(buf.toString('utf8', at, end));
         break;
@@ -313,7 +317,7 @@ async function readRecords(git: Git, args: string[], lines: string[], keep: (r: 
       parts.push(buf.toString('utf8', at, next));
       at = next + fieldSep.length;
     }
-    if (parts.length < 5) return;
+    if (parts.length < headFields + 1) return;
     const [hash, date, author, trailers, rest] = parts as [string, string, string, string, string];
     const t = readTrailers(trailers);
     // Every field in the literal: one shape for all records.

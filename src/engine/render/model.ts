@@ -6,7 +6,7 @@ import { bars, growthChart, type GrowthEvent } from './charts.ts';
 import { dateKey, formatBytes, formatDate, formatDay, shortCommit } from './format.ts';
 import { cachedEncoder, type ContentLinks } from './links.ts';
 import { nodeSources } from './relations.ts';
-import { containerWords, sourceLabel } from './sources.ts';
+import { containerWords, sourceLabel, type SourceLabel } from './sources.ts';
 import type { NodeRefs, SiteInput, SiteVersion } from './types.ts';
 
 export interface Page {
@@ -279,10 +279,7 @@ export function buildShard(shard: Shard, globals: SiteGlobals, links: ContentLin
 
   // What the containers are called (sourceLabel), per container page.
   const labelOf = (ws: Node) => sourceLabel(sourceOf.get(ws) ?? ws.entry.source, rootName(ws.entry, sourceOf.get(ws) ?? ''));
-  const containerOf = (ws: Node) => {
-    const l = labelOf(ws);
-    return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
-  };
+  const containerOf = (ws: Node) => lowerCase(labelOf(ws));
 
   for (const { entry } of allDocs) {
     const versions = shard.history.get(entry.id) ?? [];
@@ -404,7 +401,6 @@ export function buildShard(shard: Shard, globals: SiteGlobals, links: ContentLin
   });
   const linkRow = (l: Entry) => ({ name: l.name, url: l.url ?? '', deleted: formatDate(l.deletedAt), modified: formatDate(l.modifiedAt) });
 
-
   // Growth over time, from history: every content version changes the bytes, a first version adds a document.
   const eventsOf = new Map<Node, GrowthEvent[]>();
   for (const { entry, node } of allDocs) {
@@ -506,7 +502,7 @@ export function buildShard(shard: Shard, globals: SiteGlobals, links: ContentLin
       };
     });
     // Shown newest first by date; numbered in the order the backup recorded the contents.
-    versions.sort((a, b) => (a.dateKey < b.dateKey ? 1 : a.dateKey > b.dateKey ? -1 : 0));
+    versions.sort((a, b) => newestFirst(a.dateKey, b.dateKey));
     return {
       file: info.page,
       template: 'document.njk',
@@ -560,7 +556,7 @@ export function buildShard(shard: Shard, globals: SiteGlobals, links: ContentLin
       return { entry, key: event === 'deleted' ? deleted : changed, event };
     })
     .filter((r) => r.key)
-    .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+    .sort((a, b) => newestFirst(a.key, b.key))
     .slice(0, recentLimit)
     .map((r) => ({ ...docRow(r.entry, '', true), event: r.event, when: formatDate(r.key), whenKey: r.key }));
   const deleted = allDocs.filter(({ entry }) => entry.deletedAt).map(({ entry }) => ({ key: dateKey(entry.deletedAt), name: entry.name, id: entry.id, row: docRow(entry, '', true) }));
@@ -628,7 +624,7 @@ export class SiteFront {
     }
     if (rows.length > 0) this.#searchRows.push(rows.join(','));
     this.#versions += s.versions;
-    if (s.recent.length > 0) this.#recent = [...this.#recent, ...s.recent].sort((a, b) => (a.whenKey < b.whenKey ? 1 : a.whenKey > b.whenKey ? -1 : 0)).slice(0, recentLimit);
+    if (s.recent.length > 0) this.#recent = [...this.#recent, ...s.recent].sort((a, b) => newestFirst(a.whenKey, b.whenKey)).slice(0, recentLimit);
   }
 
   /** The search data: every location once, and the rows as the text of a JSON array. */
@@ -642,7 +638,10 @@ export class SiteFront {
       bigger.set(this.#events);
       this.#events = bigger;
     }
-    this.#events.set([e.t, e.docs, e.bytes], 3 * this.#eventCount++);
+    const at = 3 * this.#eventCount++;
+    this.#events[at] = e.t;
+    this.#events[at + 1] = e.docs;
+    this.#events[at + 2] = e.bytes;
   }
 
   #allEvents(): GrowthEvent[] {
@@ -655,7 +654,6 @@ export class SiteFront {
     const g = this.#globals;
     const allLabel = g.allLabel;
     const workspaces = this.#workspaces;
-    const label = (w: WorkspaceRow) => sourceLabel(w.source, w.root);
     const wsRow = (ws: WorkspaceRow) => ({
       name: ws.name,
       href: ws.page,
@@ -684,10 +682,10 @@ export class SiteFront {
     // "3 workspaces and 12 top folders": each kind of container counted under its own name.
     const counted = new Map<string, { n: number; one: string; plural: string }>();
     for (const w of workspaces) {
-      const l = label(w);
-      const row = counted.get(l.plural.toLowerCase()) ?? { n: 0, one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
+      const c = lowerCase(sourceLabel(w.source, w.root));
+      const row = counted.get(c.plural) ?? { n: 0, ...c };
       row.n++;
-      counted.set(row.plural, row);
+      counted.set(c.plural, row);
     }
     const totals = {
       containers: [...counted.values()].map((c) => ({ n: c.n, word: c.n === 1 ? c.one : c.plural })),
@@ -730,7 +728,7 @@ export class SiteFront {
         limit: recentLimit,
       },
     };
-    const deletedRows = [...this.#deleted].sort((a, b) => (b.key > a.key ? 1 : b.key < a.key ? -1 : byName(a, b))).map((d) => d.row);
+    const deletedRows = [...this.#deleted].sort((a, b) => newestFirst(a.key, b.key) || byName(a, b)).map((d) => d.row);
     const deleted: Page = {
       file: 'deleted.html',
       template: 'deleted.njk',
@@ -760,6 +758,16 @@ const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true })
 
 function byName(a: { name: string; id: string }, b: { name: string; id: string }): number {
   return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Sorts date keys (dateKey) newest first. */
+function newestFirst(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/** A source's words for one container and several, in lower case for a sentence ("workspace", "workspaces"). */
+function lowerCase(l: SourceLabel): { one: string; plural: string } {
+  return { one: l.one.toLowerCase(), plural: l.plural.toLowerCase() };
 }
 
 /** The top folder of a source in the repo ("Projectplace"), as the manifest's paths show it. */

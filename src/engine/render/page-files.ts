@@ -73,7 +73,7 @@ export class Writer {
     this.#existing = existing;
   }
 
-  exists(file: string): boolean | undefined {
+  #exists(file: string): boolean | undefined {
     return this.#existing ? this.#existing.has(file) : undefined;
   }
 
@@ -96,7 +96,7 @@ export class Writer {
 
   /** Writes a file skip() did not find unchanged (unless the disk already has the same bytes). */
   write(file: string, hash: string, made: Buffer | string): void {
-    this.record(writeFileOf(this.#out, file, hash, made, this.exists(file)));
+    this.record(writeFileOf(this.#out, file, hash, made, this.#exists(file)));
   }
 
   /** Writes a file unless it is unchanged; `make` is only called when it must be written or compared. */

@@ -5,7 +5,7 @@
 import { hash as digest } from 'node:crypto';
 import type nunjucks from 'nunjucks';
 import { contentLinks, type ContentLinks } from './links.ts';
-import { buildShard, type ShardSummary, type SiteGlobals } from './model.ts';
+import { buildShard, type Page, type ShardSummary, type SiteGlobals } from './model.ts';
 import { Writer, type FileState } from './page-files.ts';
 import { shardFromJson } from './shards.ts';
 import { environment } from './templates.ts';
@@ -59,30 +59,28 @@ export interface ShardRenderer {
   data: ShardRenderData;
   env: nunjucks.Environment;
   links: ContentLinks;
+  /** The context every page has besides its own: the site's title, the front page's name, the assets' version. */
+  common: Record<string, unknown>;
 }
 
 export function shardRenderer(data: ShardRenderData): ShardRenderer {
-  return { data, env: environment(data.templates), links: contentLinks(data.links, data.out) };
+  const common = { site: { title: data.globals.title, home: data.globals.home }, assetVersion: data.assetVersion };
+  return { data, env: environment(data.templates), links: contentLinks(data.links, data.out), common };
 }
 
-/** The hash a page is known by: its template set, its template and its data. */
-export function pageHash(templatesVersion: string, template: string, json: string): string {
-  return digest('sha1', `${templatesVersion}\0${template}\0${json}`, 'base64');
-}
-
-/** The context every page has besides its own: the site's title, the front page's name, the assets' version. */
-export function commonContext(data: ShardRenderData): Record<string, unknown> {
-  return { site: { title: data.globals.title, home: data.globals.home }, assetVersion: data.assetVersion };
+/**
+ * Writes a page (a shard's or a front page) unless the last render made it from the same data and it is still on
+ * disk as written. The page is known by a hash of its template set, its template and its data.
+ */
+export function putPage(r: ShardRenderer, writer: Writer, page: Page): void {
+  const context = Object.assign(page.context, r.common);
+  const hash = digest('sha1', `${r.data.templatesVersion}\0${page.template}\0${JSON.stringify(context)}`, 'base64');
+  writer.put(page.file, hash, () => r.env.render(page.template, context));
 }
 
 export function renderShard(r: ShardRenderer, job: ShardJob): ShardDone {
   const model = buildShard(shardFromJson(job.json), r.data.globals, r.links);
   const writer = new Writer(r.data.out, beforeStates(job.before));
-  const common = commonContext(r.data);
-  for (const page of model.pages()) {
-    const context = Object.assign(page.context, common);
-    const hash = pageHash(r.data.templatesVersion, page.template, JSON.stringify(context));
-    if (!writer.skip(page.file, hash)) writer.write(page.file, hash, r.env.render(page.template, context));
-  }
+  for (const page of model.pages()) putPage(r, writer, page);
   return { key: job.key, summary: model.summary, states: JSON.stringify(Object.fromEntries(writer.after)), pages: model.pageCount, written: writer.written, unchanged: writer.unchanged };
 }

@@ -12,9 +12,9 @@ import { loadSiteStore, type SiteOptions } from './load.ts';
 import { SiteFront, siteGlobals } from './model.ts';
 import { Writer, type FileState } from './page-files.ts';
 import { ShardPool } from './shard-pool.ts';
-import { commonContext, pageHash, renderShard, shardRenderer, type ShardDone, type ShardJob, type ShardRenderData } from './shard-render.ts';
+import { putPage, renderShard, shardRenderer, type ShardDone, type ShardJob, type ShardRenderData } from './shard-render.ts';
 import { memoryShards, type ShardSource } from './shards.ts';
-import { environment, templatesDir } from './templates.ts';
+import { templatesDir } from './templates.ts';
 import type { RenderResult, SiteInput } from './types.ts';
 
 /** The options the page builds its search index with (site.js). */
@@ -91,12 +91,13 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
   // summaries. For a small one, starting threads costs more than the work they would share.
   const workers = source.pageCount >= parallelFrom || threadsAsked() !== undefined ? workerCount() : 0;
   const pool = workers > 0 ? new ShardPool(workers, workerFile, data, done) : undefined;
+  // This thread's renderer: the shards' pages when there are no workers, the front pages in any case.
+  const renderer = shardRenderer(data);
   try {
-    const renderer = pool ? undefined : shardRenderer(data);
     for (const key of keys) {
       const job: ShardJob = { key, json: source.json(key), before: last.shards.get(key) ?? '' };
       if (pool) await pool.add(job);
-      else done(renderShard(renderer!, job));
+      else done(renderShard(renderer, job));
     }
     await pool?.finish();
   } finally {
@@ -104,12 +105,7 @@ export async function renderShards(source: ShardSource, outDir: string): Promise
   }
 
   // The front pages, from every shard's summary; then the assets, the search index among them.
-  const env = environment(dir);
-  const common = commonContext(data);
-  for (const page of site.pages(source.runs)) {
-    const context = Object.assign(page.context, common);
-    front.put(page.file, pageHash(templatesVersion, page.template, JSON.stringify(context)), () => env.render(page.template, context));
-  }
+  for (const page of site.pages(source.runs)) putPage(renderer, front, page);
   const searchScript = searchIndexScript(site.searchData());
   const fixed: Array<[string, string, () => Buffer | string]> = [
     ['assets/site.css', hashOf(css), () => css],
