@@ -2,11 +2,9 @@
 // RSS and CPU time: its own, and that of the child processes it waited for (git), from /proc (Linux).
 
 import { readFileSync } from 'node:fs';
-import module from 'node:module';
+// As the CLI's launcher (bin/workspace-backup.js) does: node's compile cache first, then the CLI.
+import '../bin/compile-cache.js';
 
-// As the CLI's launcher (bin/workspace-backup.js) does: node's compile cache, for this thread and the render's workers.
-const cache = module.enableCompileCache?.();
-if (cache?.directory && !process.env.NODE_COMPILE_CACHE) process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import('../src/cli/main.ts');
 
 const started = performance.now();
