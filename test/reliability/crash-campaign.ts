@@ -124,6 +124,8 @@ export const shortPoints: KillPoint[] = [
   { point: 'listing.workspace', n: 2, phase: 'listing', during: 'update', via: 'cli' },
   { point: 'transfer.partial', n: 3, phase: 'transfer', during: 'update', via: 'cli' },
   { point: 'lfs.stored', n: 1, phase: 'lfs', during: 'update', via: 'cli' },
+  // Mid-commit: a small document's content handed to git inline, its commit not yet ended.
+  { point: 'commit.blob-sent', n: 5, phase: 'commit', during: 'update', via: 'cli' },
   { point: 'commit.sent', n: 30, phase: 'commit', during: 'initial', via: 'cli' },
   { point: 'manifest.sent', n: 1, phase: 'manifest', during: 'update', via: 'cli' },
   { point: 'ref.advanced', n: 1, phase: 'ref', during: 'initial', via: 'cli' },

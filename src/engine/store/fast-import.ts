@@ -182,6 +182,8 @@ export class FastImport {
           const data = Buffer.isBuffer(change.data) ? change.data : Buffer.from(change.data, 'utf8');
           await this.#write(head + `M 100644 inline ${quotePath(change.path)}\ndata ${data.length}\n`);
           await this.#write(data);
+          // Content handed to git inline (a small document, a manifest) counts as a blob sent, as a streamed one does.
+          crashPoint('commit.blob-sent');
           head = '\n';
           break;
         }
