@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { ProjectplaceConnector, type ProjectplaceSettings } from '../../src/connectors/projectplace/index.ts';
+import { pageOverlap, ProjectplaceConnector, type ProjectplaceSettings } from '../../src/connectors/projectplace/index.ts';
 import { describeNonJson } from '../../src/connectors/projectplace/describe.ts';
 import type { Container, Item } from '../../src/engine/model.ts';
 import { ServiceError } from '../../src/lib/errors.ts';
@@ -97,6 +97,38 @@ describe('the workspace list', () => {
     const all = await connector({ pageSize: 1 }).listContainers();
     assert.equal(all.length, 5);
     assert.equal(new Set(all.map((c) => c.id)).size, 5);
+  });
+
+  test('a workspace archived between two page requests moves the rest up a row: every workspace is still listed', async () => {
+    const own = await startSim({ seed: 43, documents: 24, workspaces: 12 });
+    try {
+      const c = own.sim.credentials;
+      const list = (pageSize: number) =>
+        new ProjectplaceConnector(
+          { host: own.sim.url, auth: { kind: 'oauth1', consumerKey: c.consumerKey, consumerSecret: c.consumerSecret, accessToken: c.accessToken, accessTokenSecret: c.accessTokenSecret }, pageSize },
+          { retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 } },
+        ).listContainers();
+      const before = await list(100);
+      const active = before.filter((w) => !w.archived);
+      assert.ok(active.length >= 6, `enough active workspaces for two pages of 4 (${active.length})`);
+      assert.equal(pageOverlap(4), 1);
+      // Page 1 holds the first 4 active workspaces; the first of them is archived just before page 2 is served.
+      await own.control.triggers([
+        { path: '^/2/account/projects$', method: 'POST', nth: 2, when: 'before', mutations: [{ op: 'archiveWorkspace', workspaceId: Number(active[0]!.id), archived: true }] },
+      ]);
+      const during = await list(4);
+      assert.deepEqual(during.map((w) => w.id).sort(), before.map((w) => w.id).sort(), 'no workspace missing, none twice');
+      assert.equal(during.find((w) => w.id === active[0]!.id)?.archived, true, 'the archived one is listed as archived');
+      // Pages of 4 from row 0, 3, 6, …: one more request than pages that only meet.
+      const calls = (await own.control.requests()).filter((r) => r.path === '/2/account/projects').length;
+      assert.ok(calls > Math.ceil(before.length / 4), `${calls} requests`);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('pages share a tenth of their rows, at most 10, none under 4 rows', () => {
+    assert.deepEqual([1, 2, 3, 4, 9, 10, 20, 55, 100, 500].map(pageOverlap), [0, 0, 0, 1, 1, 1, 2, 5, 10, 10]);
   });
 
   test('wrong types are refused at once (no retry), naming the endpoint and the value', async () => {

@@ -28,15 +28,22 @@ export class ProjectplaceConnector implements Connector {
   /**
    * Every workspace, active then archived, by offset paging. Paging that repeats a page or never ends is a
    * ServiceError (the run stops before anything is planned), never a loop and never a partial list.
+   *
+   * Each page after the first starts a few rows before the previous one ended (`pageOverlap`). The list is sorted by
+   * creation date, so a workspace archived or deleted while it is being paged moves every later one a row up: with
+   * pages that only meet, the workspace that moved from the top of a page to the bottom of the one before it would
+   * not be listed in this run, and the run would take its documents for deleted. New workspaces come last and move
+   * nothing; a workspace seen twice is listed once.
    */
   async listContainers(): Promise<Container[]> {
     const limit = this.#settings.pageSize ?? 100;
     const maxPages = this.#settings.maxWorkspacePages ?? 1000;
+    const step = limit - pageOverlap(limit);
     const endpoint = 'POST /2/account/projects';
     const all: Container[] = [];
     for (const archived of [false, true]) {
       const seen = new Set<string>();
-      for (let row = 0, pages = 0; ; row += limit, pages++) {
+      for (let row = 0, pages = 0; ; row += step, pages++) {
         const which = archived ? 'archived' : 'active';
         if (pages >= maxPages) {
           throw new ServiceError(
@@ -47,7 +54,9 @@ export class ProjectplaceConnector implements Connector {
         if (row > 0) body.row_number = row;
         const page = parseWorkspacePage(await this.client.json('POST', '/2/account/projects', body), archived, endpoint);
         if (page.length > limit) throw new ServiceError(`Projectplace's answer to ${endpoint} is unusable: ${page.length} workspaces on a page of ${limit}`);
-        if (page.length > 0 && page.every((c) => seen.has(c.id))) {
+        // The rows shared with the page before are no sign of a repeat; a page whose other rows are all known is.
+        const fresh = pages > 0 ? page.slice(limit - step) : page;
+        if (fresh.length > 0 && fresh.every((c) => seen.has(c.id))) {
           throw new ServiceError(
             `Projectplace's list of ${which} workspaces (${endpoint}) gave the same workspaces again at row_number ${row}: its paging is broken; stopping rather than paging forever`,
           );
@@ -92,4 +101,12 @@ export class ProjectplaceConnector implements Connector {
       });
     return this.#people;
   }
+}
+
+/**
+ * Rows each page of the workspace list shares with the one before: a tenth of a page, at most 10 (10 % more calls;
+ * it covers up to that many workspaces leaving the list between two page requests). None on pages under 4 rows.
+ */
+export function pageOverlap(limit: number): number {
+  return Math.min(10, Math.floor(limit / 10), limit - 1) || (limit >= 4 ? 1 : 0);
 }
