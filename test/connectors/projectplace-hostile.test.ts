@@ -127,7 +127,7 @@ describe('the workspace list', () => {
     }
   });
 
-  test('pages share a tenth of their rows, at most 10, none under 4 rows', () => {
+  test('pages share a tenth of their rows, 1 to 10, none under 4 rows', () => {
     assert.deepEqual([1, 2, 3, 4, 9, 10, 20, 55, 100, 500].map(pageOverlap), [0, 0, 0, 1, 1, 1, 2, 5, 10, 10]);
   });
 

@@ -104,9 +104,11 @@ export class ProjectplaceConnector implements Connector {
 }
 
 /**
- * Rows each page of the workspace list shares with the one before: a tenth of a page, at most 10 (10 % more calls;
- * it covers up to that many workspaces leaving the list between two page requests). None on pages under 4 rows.
+ * Rows each page of the workspace list shares with the one before: a tenth of the page, at least 1 and at most 10
+ * (about 10 % more calls; it covers up to that many workspaces leaving the list between two page requests). None on
+ * pages of fewer than 4 rows, where it would be most of the page.
  */
 export function pageOverlap(limit: number): number {
-  return Math.min(10, Math.floor(limit / 10), limit - 1) || (limit >= 4 ? 1 : 0);
+  if (limit < 4) return 0;
+  return Math.min(10, Math.max(1, Math.floor(limit / 10)));
 }
