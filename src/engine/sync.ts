@@ -848,7 +848,7 @@ async function commitMoves(store: Store, changes: Change[], next: Map<string, En
   const sources = new Set(fileMoves.map((m) => m.from!));
   const crossing = [...groups.values()].some((g) => g.some((m) => sources.has(m.path) && !g.some((o) => o.from === m.path)));
   if (crossing && groups.size > 1) {
-    await store.commitMoveGroup(fileMoves, `Rename and move ${fileMoves.length} items\n\nPaths changed in ${next.values().next().value?.source ?? 'the service'} that take each other's places.`, at);
+    await store.commitMoveGroup(fileMoves, `Rename and move ${fileMoves.length} items\n\nPaths changed in ${next.values().next().value?.source ?? 'the service'} that take each other's places.\n\n${movedTrailers(fileMoves, undefined)}`.trimEnd(), at);
     return;
   }
   for (const [key, moves] of groups) {
@@ -856,8 +856,20 @@ async function commitMoves(store: Store, changes: Change[], next: Map<string, En
     const what = cause.kind === 'workspace' ? 'workspace' : cause.kind;
     const verb = cause.type === 'renamed' ? 'Rename' : 'Move';
     const message = `${verb} ${what} ${posix.basename(cause.from!)} → ${cause.type === 'renamed' ? cause.name : posix.dirname(cause.path)}\n\n${cause.from} → ${cause.path}\n\nSource: ${next.get(key)?.source ?? ''}\n${what === 'workspace' ? 'Workspace-Id' : what === 'folder' ? 'Folder-Id' : what === 'link' ? 'Link-Id' : 'Document-Id'}: ${key}`;
-    await store.commitMoveGroup(moves, message, at);
+    const moved = movedTrailers(moves, key);
+    await store.commitMoveGroup(moves, moved ? `${message}\n${moved}` : message, at);
   }
+}
+
+/**
+ * `Moved: <id> <new path>` for each document a commit moves without naming it in its Document-Id (one its folder's
+ * or workspace's move or rename took along), so its history on the site shows the move too.
+ */
+function movedTrailers(moves: Change[], ownId: string | undefined): string {
+  return moves
+    .filter((m) => m.kind === 'document' && m.id !== ownId && !/\s/.test(m.id))
+    .map((m) => `Moved: ${m.id} ${m.path}`)
+    .join('\n');
 }
 
 async function commitLinks(store: Store, changes: Change[], next: Map<string, Entry>, source: string): Promise<void> {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isSafeSegment } from '../../src/lib/safe-path.ts';
 import { sync } from '../../src/engine/sync.ts';
+import { readHistory } from '../../src/engine/render/load.ts';
+import { Git } from '../../src/engine/store/git.ts';
 import { blobSha256, connectorFor, commitCount, git, gitFiles, manifest, runSync, startSim, tempDir, type SimFixture } from '../helpers/env.ts';
 
 /** Every live document of the simulator has a file whose bytes hash like the simulator's content. */
@@ -326,7 +328,7 @@ test('two documents that swap names keep their own bytes and histories', async (
   }
 });
 
-test('a folder rename moves everything inside it in one commit, and each file follows', async () => {
+test('a folder rename moves everything inside it in one commit, each file follows, and the site history shows each move', async () => {
   const fx = await startSim({ seed: 14, documents: 30, hostileNames: false });
   try {
     const repo = await tempDir('wb-folder-');
@@ -339,10 +341,17 @@ test('a folder rename moves everything inside it in one commit, and each file fo
     const report = await runSync(fx.sim, repo);
     assert.equal(report.counts.renamed, 1, 'one rename: the folder');
     assert.equal(commitCount(repo) - commits, 2, 'the move commit and the manifest commit');
+    // The site's history of each document inside shows the move, at its new path, with its unchanged content.
+    const history = await readHistory(await Git.init(repo, 'main'), 'HEAD');
+    const moveCommit = git(repo, 'log', '-1', '--format=%H', '--grep=^Folder-Id:').trim();
     for (const d of inside) {
       const p = manifest(repo).get(String(d.id))!.path;
       assert.match(p, /\/Renamed folder\//);
       assert.ok(git(repo, 'log', '--follow', '--format=%H', '--', p).trim().split('\n').length >= 2, `${p} follows`);
+      const versions = history.get(String(d.id)) ?? [];
+      assert.equal(versions.length, 2, JSON.stringify(versions));
+      assert.deepEqual({ ...versions[0], date: undefined, author: undefined }, { commit: moveCommit, change: 'move', path: p, blob: git(repo, 'rev-parse', `HEAD:${p}`).trim(), date: undefined, author: undefined });
+      assert.equal(versions[1]!.change, 'content');
     }
   } finally {
     await fx.close();

@@ -333,10 +333,15 @@ describe('the site of a backup', () => {
   });
 });
 
-test('readTrailers: Document-Id values (several, comma-separated, any case of the key), and the bulk and lane marks', () => {
-  assert.deepEqual(readTrailers('Document-Id: 12\x1fdocument-id: a1, b2\x1fItems-Added: 3'), { docIds: ['12', 'a1', 'b2'], bulk: true, lane: false });
-  assert.deepEqual(readTrailers('Documents-Added: 40'), { docIds: [], bulk: false, lane: true });
-  assert.deepEqual(readTrailers(''), { docIds: [], bulk: false, lane: false });
-  assert.deepEqual(readTrailers('Document-Id:\x1fnot a trailer\x1fItems-Added:  '), { docIds: [], bulk: false, lane: false }, 'empty values and lines without a key are nothing');
-  assert.deepEqual(readTrailers('Document-Id: x:y:z'), { docIds: ['x:y:z'], bulk: false, lane: false }, 'a value may hold colons');
+test('readTrailers: Document-Id values (several, comma-separated, any case of the key), moved documents, and the bulk and lane marks', () => {
+  assert.deepEqual(readTrailers('Document-Id: 12\x1fdocument-id: a1, b2\x1fItems-Added: 3'), { docIds: ['12', 'a1', 'b2'], bulk: true, lane: false, moved: [] });
+  assert.deepEqual(readTrailers('Documents-Added: 40'), { docIds: [], bulk: false, lane: true, moved: [] });
+  assert.deepEqual(readTrailers(''), { docIds: [], bulk: false, lane: false, moved: [] });
+  assert.deepEqual(readTrailers('Document-Id:\x1fnot a trailer\x1fItems-Added:  '), { docIds: [], bulk: false, lane: false, moved: [] }, 'empty values and lines without a key are nothing');
+  assert.deepEqual(readTrailers('Document-Id: x:y:z'), { docIds: ['x:y:z'], bulk: false, lane: false, moved: [] }, 'a value may hold colons');
+  assert.deepEqual(
+    readTrailers('Folder-Id: 7\x1fMoved: 12 Projectplace/A/New: plan, v2.docx\x1fmoved: 13 Projectplace/A/b c.txt\x1fMoved: 14\x1fMoved:  '),
+    { docIds: [], bulk: false, lane: false, moved: [{ id: '12', path: 'Projectplace/A/New: plan, v2.docx' }, { id: '13', path: 'Projectplace/A/b c.txt' }] },
+    'Moved: the id, then the whole rest as the path; a line without a path is nothing',
+  );
 });
