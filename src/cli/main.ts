@@ -17,7 +17,7 @@ Commands:
   import pivotal <folder> | projectplace-sync --data <.data> --files <localdata>
                              bring in what older tools kept (a Pivotal Tracker export, the old sync tool's files)
   demo   [--dir <folder>]    a full demo against the built-in Projectplace simulator (what npm start runs)
-  sim    projectplace [...]  run the Projectplace simulator on its own (see sim --help)
+  sim    <service> [...]     a simulator on its own: projectplace, prosonata or damas (see sim --help)
 
 Run 'workspace-backup <command> --help' for a command's options.
 Example configuration (backup.json):

@@ -1,0 +1,72 @@
+// `sim damas` command: starts the damas-core simulator from command-line options and runs until SIGINT/SIGTERM.
+
+import { parseArgs } from 'node:util';
+import { parseSwitches } from './control.ts';
+import { startDamasSim } from './index.ts';
+
+const USAGE = `usage: sim damas [--port N] [--seed N] [--projects N] [--assets N] [--links N]
+                  [--no-hostile] [--switches JSON]`;
+
+function count(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got ${JSON.stringify(value)}\n${USAGE}`);
+  return n;
+}
+
+export async function runSimCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    allowNegative: true,
+    options: {
+      port: { type: 'string' },
+      seed: { type: 'string' },
+      projects: { type: 'string' },
+      assets: { type: 'string' },
+      links: { type: 'string' },
+      hostile: { type: 'boolean', default: true },
+      switches: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const counts = Object.fromEntries(
+    Object.entries({ projects: count('projects', values.projects), assets: count('assets', values.assets), links: count('links', values.links) }).filter(([, n]) => n !== undefined),
+  );
+  const sim = await startDamasSim({
+    port: count('port', values.port),
+    seed: count('seed', values.seed),
+    counts: { ...counts, hostile: values.hostile },
+    switches: values.switches ? parseSwitches(JSON.parse(values.switches)) : undefined,
+  });
+  const admin = sim.credentials.users.find((u) => u.class === 'admin');
+  process.stdout.write(
+    [
+      `damas-core simulator listening on ${sim.url}`,
+      `  nodes: ${sim.state.nodes.size}`,
+      '  users (sign in with POST /api/signIn/, username and password):',
+      ...sim.credentials.users.map((u) => `    ${u.username.padEnd(8)} ${u.class.padEnd(6)} password: ${u.password}`),
+      ...(admin
+        ? [
+            '  a source for the backup (an admin account):',
+            `    { "type": "damas", "url": "${sim.url}", "username": "${admin.username}" } with WORKSPACE_BACKUP_DAMAS_PASSWORD=${admin.password}`,
+          ]
+        : []),
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sim.close();
+}
