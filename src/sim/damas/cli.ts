@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseSwitches } from './control.ts';
 import { startDamasSim } from './index.ts';
+import { stopSignal } from '../common/stop-signal.ts';
 
 const USAGE = `usage: sim damas [--port N] [--seed N] [--projects N] [--assets N] [--links N]
                   [--no-hostile] [--switches JSON]`;
@@ -43,6 +44,7 @@ export async function runSimCommand(args: string[]): Promise<void> {
     switches: values.switches ? parseSwitches(JSON.parse(values.switches)) : undefined,
   });
   const admin = sim.credentials.users.find((u) => u.class === 'admin');
+  const stopped = stopSignal();
   process.stdout.write(
     [
       `damas-core simulator listening on ${sim.url}`,
@@ -59,14 +61,6 @@ export async function runSimCommand(args: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await sim.close();
 }

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseSwitches } from './control.ts';
 import { startProjectplaceSim } from './index.ts';
+import { stopSignal } from '../common/stop-signal.ts';
 
 const USAGE = `usage: sim projectplace [--port N] [--seed N] [--documents N] [--workspaces N] [--large BYTES,...]
                         [--no-hostile-names] [--switches JSON]`;
@@ -46,6 +47,7 @@ export async function runSimCommand(args: string[]): Promise<void> {
     switches: values.switches ? parseSwitches(JSON.parse(values.switches)) : undefined,
   });
   const c = sim.credentials;
+  const stopped = stopSignal();
   process.stdout.write(
     [
       `Projectplace simulator listening on ${sim.url}`,
@@ -63,14 +65,6 @@ export async function runSimCommand(args: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await sim.close();
 }

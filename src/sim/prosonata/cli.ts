@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseSwitches } from './control.ts';
 import { startProsonataSim } from './index.ts';
 import { isResourceName, PLAN_LIMITS, RESOURCES, type Plan, type ResourceName } from './model.ts';
+import { stopSignal } from '../common/stop-signal.ts';
 
 const USAGE = `usage: sim prosonata [--port N] [--seed N] [--plan 1|3|5|10|20] [--time-scale X]
                       [--count resource=N,...] [--switches JSON]`;
@@ -54,6 +55,7 @@ export async function runSimCommand(args: string[]): Promise<void> {
     switches: values.switches ? parseSwitches(JSON.parse(values.switches)) : undefined,
   });
   const c = sim.credentials;
+  const stopped = stopSignal();
   process.stdout.write(
     [
       `ProSonata simulator listening on ${sim.url} (API base ${sim.apiUrl})`,
@@ -69,14 +71,6 @@ export async function runSimCommand(args: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await sim.close();
 }
