@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
+import { untilSimReady } from '../helpers/sim-cli.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -23,16 +24,7 @@ function run(args: string[]) {
 
 it('sim damas prints the URL, users and a source; the admin signs in; SIGTERM stops it', async () => {
   const child = run(['sim', 'damas', '--seed', '5', '--projects', '2', '--assets', '6', '--links', '2', '--no-hostile']);
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (s: string) => {
-      out += s;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m && out.includes('Press Ctrl-C')) resolve(m[1]!);
-    });
-    child.once('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
+  const { url, out } = await untilSimReady(child);
   const source = /\{ "type": "damas", "url": "([^"]+)", "username": "([^"]+)" \} with WORKSPACE_BACKUP_DAMAS_PASSWORD=(\S+)/.exec(out);
   assert.ok(source, out);
   assert.equal(source[1], url);
@@ -64,15 +56,7 @@ it('sim --help lists every simulator, and an unknown one is a usage error naming
 
 it('sim prosonata starts the ProSonata simulator (routed like the others)', async () => {
   const child = run(['sim', 'prosonata', '--seed', '3', '--count', 'projecttimes=5']);
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (s: string) => {
-      out += s;
-      if (out.includes('Press Ctrl-C')) resolve();
-    });
-    child.once('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
+  const { out } = await untilSimReady(child);
   assert.match(out, /^ProSonata simulator listening on http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /projecttimes 5/);
   child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
+import { untilSimReady } from '../helpers/sim-cli.ts';
 
 const cli = fileURLToPath(new URL('../../src/sim/projectplace/cli.ts', import.meta.url));
 
@@ -13,16 +14,7 @@ it('runSimCommand prints the URL and credentials, serves requests and exits on S
   const child = spawn(process.execPath, ['--input-type=module', '-e', code, '--', '--documents', '7', '--workspaces', '2', '--seed', '5', '--large', '10,20'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (s: string) => {
-      out += s;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m && out.includes('Press Ctrl-C')) resolve(m[1] as string);
-    });
-    child.once('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
+  const { url, out } = await untilSimReady(child);
   assert.match(out, /consumer key: +sim-consumer-key-5/);
   assert.match(out, /client id: +[0-9a-f]{32}/);
   assert.match(out, /documents: 9, workspaces: 2/);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setSwitches, startProsonataSim, type RunningProsonataSim } from '../../src/sim/prosonata/index.ts';
 import { api, control, walk, type Rec } from './prosonata-helpers.ts';
+import { untilSimReady } from '../helpers/sim-cli.ts';
 
 let sim: RunningProsonataSim;
 before(async () => {
@@ -223,16 +224,7 @@ test('CLI: prints the URL and keys, serves the API, exits on SIGTERM', async () 
   const child = spawn(process.execPath, ['--input-type=module', '-e', code, '--', '--seed', '9', '--plan', '3', '--count', 'projecttimes=77'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (s: string) => {
-      out += s;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m && out.includes('Press Ctrl-C')) resolve(m[1] as string);
-    });
-    child.once('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
+  const { url, out } = await untilSimReady(child);
   assert.match(out, /projecttimes 77/);
   assert.match(out, /100 calls per 900 s window/);
   const appId = /app id: +(\S+)/.exec(out)?.[1] as string;

@@ -4,16 +4,12 @@ import { parseArgs } from 'node:util';
 import { parseSwitches } from './control.ts';
 import { startDamasSim } from './index.ts';
 import { stopSignal } from '../common/stop-signal.ts';
+import { nonNegativeInteger } from '../common/cli-options.ts';
 
 const USAGE = `usage: sim damas [--port N] [--seed N] [--projects N] [--assets N] [--links N]
                   [--no-hostile] [--switches JSON]`;
 
-function count(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got ${JSON.stringify(value)}\n${USAGE}`);
-  return n;
-}
+const count = (name: string, value: string | undefined) => nonNegativeInteger(name, value, USAGE);
 
 export async function runSimCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
