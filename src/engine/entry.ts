@@ -4,6 +4,11 @@ import type { ItemKind, Person } from './model.ts';
 
 export type EntryKind = 'workspace' | ItemKind;
 
+/** The commit trailer that names a thing of this kind by its id (Document-Id: 123). */
+export function idTrailerKey(kind: EntryKind): string {
+  return kind === 'link' ? 'Link-Id' : kind === 'folder' ? 'Folder-Id' : kind === 'workspace' ? 'Workspace-Id' : 'Document-Id';
+}
+
 export interface Entry {
   source: string;
   id: string;

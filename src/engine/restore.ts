@@ -16,7 +16,7 @@ import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { isSafeSegment, safeSegment } from '../lib/safe-path.ts';
-import type { Entry } from './entry.ts';
+import { idTrailerKey, type Entry } from './entry.ts';
 import { manifestRoot } from './manifest.ts';
 import { CatFileBatch, listTree, parseLfsPointer, type TreeFile } from './store/cat-file.ts';
 import type { Git } from './store/git.ts';
@@ -282,7 +282,7 @@ async function trailerCommit(git: Git, head: string, logArgs: string[]): Promise
 
 /** The versions reachable from `start`, oldest first. */
 async function versionsOf(git: Git, cat: CatFileBatch, start: string, doc: DocumentRef): Promise<DocumentVersion[]> {
-  const label = doc.kind === 'link' ? 'Link-Id' : 'Document-Id';
+  const label = idTrailerKey(doc.kind);
   const log = await git.run([
     'log', '-z', '-E', '--all-match', `--grep=^Source: ${escapeRegex(doc.source)}$`, `--grep=^${label}: ${escapeRegex(doc.id)}$`,
     '--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%s', start,

@@ -8,7 +8,7 @@ import { crashPoint } from '../lib/crash-point.ts';
 import { defaultRetry, type RetryOptions } from '../lib/http/retry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { bulkTransferFrom, withBulkHeap } from '../lib/tuned-heap.ts';
-import { entryToLine, type Entry } from './entry.ts';
+import { entryToLine, idTrailerKey, type Entry } from './entry.ts';
 import { manifestPath, readManifests, renderManifest } from './manifest.ts';
 import type { Connector, Container, Item, Person } from './model.ts';
 import { computePaths, linkFileContent } from './paths.ts';
@@ -485,8 +485,7 @@ function authorOf(person: Person | undefined, date: string | undefined, source: 
 }
 
 function trailers(change: Change, source: string): string {
-  const label = change.kind === 'link' ? 'Link-Id' : change.kind === 'folder' ? 'Folder-Id' : change.kind === 'workspace' ? 'Workspace-Id' : 'Document-Id';
-  const lines = [`Source: ${source}`, `${label}: ${change.id}`];
+  const lines = [`Source: ${source}`, `${idTrailerKey(change.kind)}: ${change.id}`];
   if (change.kind !== 'workspace') lines.push(`Workspace-Id: ${change.container}`);
   if (change.item?.version) lines.push(`Version: ${change.item.version}`);
   return lines.join('\n');
@@ -853,9 +852,8 @@ async function commitMoves(store: Store, changes: Change[], next: Map<string, En
   }
   for (const [key, moves] of groups) {
     const cause = causes.get(key)!;
-    const what = cause.kind === 'workspace' ? 'workspace' : cause.kind;
     const verb = cause.type === 'renamed' ? 'Rename' : 'Move';
-    const message = `${verb} ${what} ${posix.basename(cause.from!)} → ${cause.type === 'renamed' ? cause.name : posix.dirname(cause.path)}\n\n${cause.from} → ${cause.path}\n\nSource: ${next.get(key)?.source ?? ''}\n${what === 'workspace' ? 'Workspace-Id' : what === 'folder' ? 'Folder-Id' : what === 'link' ? 'Link-Id' : 'Document-Id'}: ${key}`;
+    const message = `${verb} ${cause.kind} ${posix.basename(cause.from!)} → ${cause.type === 'renamed' ? cause.name : posix.dirname(cause.path)}\n\n${cause.from} → ${cause.path}\n\nSource: ${next.get(key)?.source ?? ''}\n${idTrailerKey(cause.kind)}: ${key}`;
     const moved = movedTrailers(moves, key);
     await store.commitMoveGroup(moves, moved ? `${message}\n${moved}` : message, at);
   }

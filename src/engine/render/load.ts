@@ -393,9 +393,10 @@ export function readTrailers(text: string): { docIds: string[]; bulk: boolean; l
     else if (key === 'moved') {
       // "<id> <path>": the id has no space; the path is the rest of the line.
       const space = value.indexOf(' ');
-      if (space <= 0 || !value.slice(space + 1).trim()) continue;
+      const path = space > 0 ? value.slice(space + 1).trim() : '';
+      if (!path) continue;
       if (moved === noneMoved) moved = [];
-      moved.push({ id: value.slice(0, space), path: value.slice(space + 1).trim() });
+      moved.push({ id: value.slice(0, space), path });
     }
   }
   // A copy of its own size: the pushed-to array has room for 16 more, and there is one per commit.
